@@ -1,0 +1,29 @@
+"""The course kit: quizzes, trace waterfalls, service maps, span and log tables, exercise checks.
+
+Lessons import what they show from here; the teaching itself stays in the notebooks.
+Importing the kit switches plotly to a renderer that needs no network (see plotly_offline).
+"""
+
+from .logs import lines_for_trace, log_table
+from .plotly_offline import use_offline_renderer
+from .quiz import quiz
+from .servicemap import service_calls, service_map
+from .spans import SpanRecord, by_trace, one_trace, records
+from .tables import span_table
+from .waterfall import waterfall
+
+use_offline_renderer()
+
+__all__ = [
+    "SpanRecord",
+    "by_trace",
+    "lines_for_trace",
+    "log_table",
+    "one_trace",
+    "quiz",
+    "records",
+    "service_calls",
+    "service_map",
+    "span_table",
+    "waterfall",
+]

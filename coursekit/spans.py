@@ -1,0 +1,110 @@
+"""One plain record per span, whatever the span came from.
+
+The waterfall, service map, tables and checks all read ``SpanRecord``s, so they work the
+same on spans from the SDK's in-memory exporter and (later) on spans decoded from OTLP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+
+
+@dataclass(frozen=True)
+class SpanRecord:
+    trace_id: str  # 32 hex digits
+    span_id: str  # 16 hex digits
+    parent_id: str | None  # None for a root span
+    name: str
+    service: str
+    kind: str  # "server", "client", "internal", "producer", "consumer"
+    start_ns: int
+    end_ns: int
+    status: str  # "UNSET", "OK" or "ERROR"
+    status_message: str = ""
+    attributes: dict = field(default_factory=dict)
+    events: tuple = ()  # (name, attributes) pairs, e.g. ("exception", {...})
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e6
+
+    @property
+    def is_error(self) -> bool:
+        return self.status == "ERROR"
+
+    @property
+    def exception(self) -> str | None:
+        """``"Type: message"`` of the first exception recorded on the span, if any."""
+        for name, attributes in self.events:
+            if name == "exception":
+                return f"{attributes.get('exception.type')}: {attributes.get('exception.message')}"
+        return None
+
+
+def from_sdk(span: ReadableSpan) -> SpanRecord:
+    """A record from a finished SDK span (what an ``InMemorySpanExporter`` holds)."""
+    return SpanRecord(
+        trace_id=trace.format_trace_id(span.context.trace_id),
+        span_id=trace.format_span_id(span.context.span_id),
+        parent_id=trace.format_span_id(span.parent.span_id) if span.parent else None,
+        name=span.name,
+        service=str(span.resource.attributes.get("service.name", "unknown_service")),
+        kind=span.kind.name.lower(),
+        start_ns=span.start_time,
+        end_ns=span.end_time,
+        status=span.status.status_code.name,
+        status_message=span.status.description or "",
+        attributes=dict(span.attributes or {}),
+        events=tuple((e.name, dict(e.attributes or {})) for e in span.events),
+    )
+
+
+def records(spans: Iterable) -> list[SpanRecord]:
+    """Records from SDK spans (records pass through), sorted by start time."""
+    out = [s if isinstance(s, SpanRecord) else from_sdk(s) for s in spans]
+    return sorted(out, key=lambda r: (r.start_ns, r.span_id))
+
+
+def by_trace(spans: Iterable) -> dict[str, list[SpanRecord]]:
+    """Records grouped by trace id, traces in the order they started."""
+    grouped: dict[str, list[SpanRecord]] = {}
+    for record in records(spans):
+        grouped.setdefault(record.trace_id, []).append(record)
+    return grouped
+
+
+def one_trace(spans: Iterable, trace_id: str | None = None) -> list[SpanRecord]:
+    """The records of one trace: ``trace_id``, or the only trace there is."""
+    grouped = by_trace(spans)
+    if trace_id is not None:
+        if trace_id not in grouped:
+            raise ValueError(f"no trace {trace_id!r} among {len(grouped)} traces")
+        return grouped[trace_id]
+    if len(grouped) != 1:
+        raise ValueError(f"there are {len(grouped)} traces here: say which, with trace_id=...")
+    return next(iter(grouped.values()))
+
+
+def depth_first(trace_records: list[SpanRecord]) -> list[tuple[int, SpanRecord]]:
+    """(depth, record) pairs, each parent followed by its children in start order.
+
+    A span whose parent is not in the list (a broken or partial trace) counts as a root.
+    """
+    ids = {r.span_id for r in trace_records}
+    children: dict[str | None, list[SpanRecord]] = {}
+    for r in trace_records:
+        parent = r.parent_id if r.parent_id in ids else None
+        children.setdefault(parent, []).append(r)
+    ordered: list[tuple[int, SpanRecord]] = []
+
+    def visit(parent: str | None, depth: int) -> None:
+        for child in sorted(children.get(parent, []), key=lambda r: (r.start_ns, r.span_id)):
+            ordered.append((depth, child))
+            visit(child.span_id, depth + 1)
+
+    visit(None, 0)
+    return ordered

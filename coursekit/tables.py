@@ -1,0 +1,66 @@
+"""Spans and log lines as tables: HTML in Jupyter and the book, plain text elsewhere."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from .spans import depth_first, one_trace
+
+
+class Table:
+    """Rows under a header; shows as an HTML table in Jupyter and as text in a terminal."""
+
+    def __init__(self, header: Sequence[str], rows: Iterable[Sequence], highlight=None) -> None:
+        self.header = list(header)
+        self.rows = [list(row) for row in rows]
+        self._highlight = highlight or (lambda row: False)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.header)
+        body = []
+        for row in self.rows:
+            style = " style='background:#fde2e1'" if self._highlight(row) else ""
+            cells = "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in row)
+            body.append(f"<tr{style}>{cells}</tr>")
+        return (
+            "<table class='coursekit-table'><thead><tr>"
+            + head
+            + "</tr></thead><tbody>"
+            + "".join(body)
+            + "</tbody></table>"
+        )
+
+    def __str__(self) -> str:
+        widths = [
+            max(len(str(x)) for x in [h, *(r[i] for r in self.rows)])
+            for i, h in enumerate(self.header)
+        ]
+        lines = ["  ".join(str(h).ljust(w) for h, w in zip(self.header, widths, strict=True))]
+        for row in self.rows:
+            lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+        return "\n".join(line.rstrip() for line in lines)
+
+    __repr__ = __str__
+
+
+def span_table(spans, trace_id: str | None = None, *, timings: bool = True) -> Table:
+    """The spans of one trace, parents before children; error spans highlighted.
+
+    ``timings=False`` leaves out start and duration (which vary from run to run).
+    """
+    trace = one_trace(spans, trace_id)
+    t0 = min(r.start_ns for r in trace)
+    header = ["span", "service", "kind", "span id", "parent id", "status"]
+    if timings:
+        header += ["start ms", "duration ms"]
+    rows = []
+    for depth, r in depth_first(trace):
+        row = ["  " * depth + r.name, r.service, r.kind, r.span_id, r.parent_id or "-", r.status]
+        if timings:
+            row += [f"{(r.start_ns - t0) / 1e6:.1f}", f"{r.duration_ms:.1f}"]
+        rows.append(row)
+    return Table(header, rows, highlight=lambda row: row[5] == "ERROR")

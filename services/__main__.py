@@ -1,0 +1,60 @@
+"""Run the shop in the foreground: ``python -m services``.
+
+Honours the standard OpenTelemetry variables (OTEL_TRACES_EXPORTER,
+OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_TRACES_SAMPLER, ...).
+Knobs: ``--payment-timeout-every N``, ``--inventory-slow-ms MS``, ``--no-tracing``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from .config import ShopConfig
+from .environment import exporter_names, provider_from_environment
+from .shop import Shop
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--payment-timeout-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the payment provider hangs on every Nth charge (0: never)",
+    )
+    parser.add_argument(
+        "--inventory-slow-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="extra milliseconds on every stock lookup",
+    )
+    parser.add_argument("--no-tracing", action="store_true", help="run without OpenTelemetry")
+    args = parser.parse_args(argv)
+
+    config = ShopConfig(
+        payment_timeout_every=args.payment_timeout_every,
+        inventory_slow_ms=args.inventory_slow_ms,
+        tracing=not args.no_tracing,
+    )
+    shop = Shop(config, provider_factory=provider_from_environment, echo_logs=True)
+    with shop:
+        for name, url in shop.urls.items():
+            print(f"{name:<10} {url}", flush=True)
+        exporters = ", ".join(exporter_names()) or "none" if config.tracing else "tracing off"
+        print(f"exporting traces to: {exporters}", flush=True)
+        print(
+            f"try: curl -X POST {shop.url()}/checkout -H 'Content-Type: application/json' -d '{{}}'",
+            flush=True,
+        )
+        print("Ctrl-C stops the shop.", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
+
+
+if __name__ == "__main__":
+    main()

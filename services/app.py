@@ -1,0 +1,26 @@
+"""What every shop service has in common: a Flask app, its instrumentation, a health check."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+from .telemetry import ServiceTelemetry
+
+
+def create_service_app(telemetry: ServiceTelemetry) -> Flask:
+    """A Flask app for one service. Server spans come from the Flask instrumentation."""
+    app = Flask(telemetry.name)
+    if telemetry.provider is not None:
+        # Per app, with this service's provider: each service gets its own resource.
+        FlaskInstrumentor().instrument_app(app, tracer_provider=telemetry.provider)
+
+    @app.before_request
+    def _mark_active_service():
+        telemetry.activate()
+
+    @app.get("/health")
+    def health():
+        return jsonify(service=telemetry.name, status="ok")
+
+    return app

@@ -1,0 +1,54 @@
+"""The shop's knobs, in one place.
+
+Each fault knob is named after the problem it plants (in the style of Jaeger HotROD's
+``--fix-*`` flags), so a lesson reads "plant it, find it in the trace, turn it off, compare".
+Everything is deterministic by default: faults follow a fixed schedule and delays come
+from a seeded random generator, so a lesson's checked outputs are the same on every run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ShopConfig:
+    """How the shop behaves. Build one with keywords, e.g. ``ShopConfig(payment_timeout_every=3)``."""
+
+    # --- planted faults ---------------------------------------------------------------
+    #: The payment provider hangs on every Nth charge (1 = every charge, 0 = never).
+    #: Payment gives up after ``payment_provider_timeout_s`` and checkout fails with
+    #: "Payment timeout", the error the seed's customer saw at 3:42 PM.
+    payment_timeout_every: int = 0
+    #: The provider also hangs for these card numbers, whatever the schedule says.
+    payment_timeout_cards: tuple[str, ...] = ()
+    #: How long payment waits for the provider before it gives up, in seconds.
+    payment_provider_timeout_s: float = 0.3
+    #: Inventory's stock lookup takes this many extra milliseconds on every reservation.
+    inventory_slow_ms: int = 0
+
+    # --- normal behaviour -------------------------------------------------------------
+    #: Typical work time of each step, in milliseconds; the seeded jitter adds up to half of it.
+    base_latency_ms: int = 8
+    #: Seed for span/trace ids and for latency jitter.
+    seed: int = 42
+
+    # --- telemetry --------------------------------------------------------------------
+    #: Turn OpenTelemetry on or off for all four services (logs then carry no trace ids).
+    tracing: bool = True
+    #: Service names, in the order requests flow.
+    services: tuple[str, ...] = field(
+        default=("frontend", "checkout", "inventory", "payment"), repr=False
+    )
+
+    def replace(self, **changes) -> ShopConfig:
+        """A copy with some knobs changed: ``config.replace(tracing=False)``."""
+        return dataclasses.replace(self, **changes)
+
+    def payment_hangs(self, charge_number: int, card: str) -> bool:
+        """Whether the provider hangs on this charge (charges are numbered from 1)."""
+        if card in self.payment_timeout_cards:
+            return True
+        every = self.payment_timeout_every
+        return every > 0 and charge_number % every == 0

@@ -1,0 +1,63 @@
+"""Payment: charges the card through an external payment provider, which can hang."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+
+from flask import jsonify, request
+from opentelemetry.trace import SpanKind
+
+from .app import create_service_app
+from .config import ShopConfig
+from .telemetry import ServiceTelemetry
+
+PROVIDER = "acme-payments"
+
+
+class ProviderTimeout(TimeoutError):
+    """The payment provider did not answer in time."""
+
+
+def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, str]):
+    app = create_service_app(telemetry)
+    jitter = random.Random(config.seed + 4)
+    lock = threading.Lock()
+    charge_numbers = itertools.count(1)
+
+    def authorize(card: str, amount: float, hangs: bool) -> str:
+        """Call the provider. Simulated: a short wait, or a hang until our timeout."""
+        with telemetry.tracer.start_as_current_span(
+            "payment-provider authorize",
+            kind=SpanKind.CLIENT,
+            attributes={"peer.service": PROVIDER, "app.amount": amount},
+        ):
+            if hangs:
+                time.sleep(config.payment_provider_timeout_s)
+                raise ProviderTimeout(
+                    f"{PROVIDER} did not answer within {config.payment_provider_timeout_s} s"
+                )
+            with lock:
+                wait_ms = config.base_latency_ms * (1 + jitter.random() / 2)
+            time.sleep(wait_ms / 1000)
+            return "auth-ok"
+
+    @app.post("/charge")
+    def charge():
+        order = request.get_json(force=True)
+        card, amount = order["card"], order["amount"]
+        with lock:
+            number = next(charge_numbers)
+        try:
+            authorize(card, amount, config.payment_hangs(number, card))
+        except ProviderTimeout as timeout:
+            telemetry.error(
+                "charge of %.2f on card ending %s failed: %s", amount, card[-4:], timeout
+            )
+            return jsonify(error="Payment timeout"), 504
+        telemetry.info("charged %.2f on card ending %s", amount, card[-4:])
+        return jsonify(charged=True, amount=amount)
+
+    return app

@@ -1,0 +1,170 @@
+"""Runs the four services in this process: one werkzeug server thread each, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import weakref
+from collections.abc import Callable
+
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import Sampler
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from . import checkout, frontend, inventory, payment
+from .config import ShopConfig
+from .telemetry import (
+    SeededIdGenerator,
+    ServiceTelemetry,
+    instrument_requests_once,
+    make_tracer_provider,
+)
+
+#: Service name -> module whose ``create_app`` builds it.
+SERVICE_MODULES = {
+    "frontend": frontend,
+    "checkout": checkout,
+    "inventory": inventory,
+    "payment": payment,
+}
+
+_running: weakref.WeakSet[Shop] = weakref.WeakSet()
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """No access-log line per request: the services write their own logs."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+class Shop:
+    """The four services, started together. Use it as a context manager, or call ``stop()``.
+
+    By default every service exports to one shared ``InMemorySpanExporter``
+    (``shop.exporter``), through a ``SimpleSpanProcessor``: a request's spans are there
+    as soon as its response has arrived.
+    """
+
+    def __init__(
+        self,
+        config: ShopConfig | None = None,
+        *,
+        sampler: Sampler | None = None,
+        provider_factory: Callable[[str], TracerProvider] | None = None,
+        echo_logs: bool = False,
+    ) -> None:
+        self.config = config or ShopConfig()
+        self.exporter = InMemorySpanExporter()
+        self.urls: dict[str, str] = {}
+        self.logs: dict[str, list[str]] = {}
+        self._sampler = sampler
+        self._provider_factory = provider_factory or self._in_memory_provider
+        self._echo_logs = echo_logs
+        self._id_generator = SeededIdGenerator(self.config.seed)
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
+        self._telemetry: list[ServiceTelemetry] = []
+
+    def _in_memory_provider(self, service: str) -> TracerProvider:
+        return make_tracer_provider(
+            service,
+            self.exporter,
+            id_generator=self._id_generator,
+            sampler=self._sampler,
+            processor_factory=SimpleSpanProcessor,
+        )
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> Shop:
+        if self._servers:
+            raise RuntimeError("this shop is already running")
+        if self.config.tracing:
+            instrument_requests_once()
+        try:
+            for name in self.config.services:
+                provider = self._provider_factory(name) if self.config.tracing else None
+                telemetry = ServiceTelemetry(name, provider, echo_logs=self._echo_logs)
+                self._telemetry.append(telemetry)
+                self.logs[name] = telemetry.log_lines
+                app = SERVICE_MODULES[name].create_app(telemetry, self.config, self.urls)
+                # Port 0: the OS picks a free port; no race between choosing and binding.
+                server = make_server(
+                    "127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler
+                )
+                self._servers.append(server)
+                self.urls[name] = f"http://127.0.0.1:{server.server_port}"
+            for name, server in zip(self.config.services, self._servers, strict=True):
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"shop-{name}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.stop()
+            raise
+        _running.add(self)
+        return self
+
+    def stop(self) -> None:
+        """Stop every server, join its thread, and shut the providers down. Safe to repeat."""
+        for server, thread in zip(self._servers, self._threads, strict=False):
+            server.shutdown()
+            thread.join(timeout=5)
+        for server in self._servers:
+            server.server_close()
+        for telemetry in self._telemetry:
+            telemetry.shutdown()
+        self._servers, self._threads, self._telemetry = [], [], []
+        _running.discard(self)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._servers)
+
+    def __enter__(self) -> Shop:
+        return self if self.running else self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # --- what a lesson reads --------------------------------------------------------------
+    def url(self, service: str = "frontend") -> str:
+        return self.urls[service]
+
+    def spans(self) -> tuple[ReadableSpan, ...]:
+        """Every span the four services have finished so far (in-memory exporter only)."""
+        return self.exporter.get_finished_spans()
+
+    def clear(self) -> None:
+        """Forget the spans and log lines gathered so far."""
+        self.exporter.clear()
+        for lines in self.logs.values():
+            lines.clear()
+
+    def __repr__(self) -> str:
+        state = ", ".join(f"{n}={u}" for n, u in self.urls.items()) if self.running else "stopped"
+        return f"<Shop {state}>"
+
+
+def start_shop(config: ShopConfig | None = None, **knobs) -> Shop:
+    """Start the shop and return it: ``shop = start_shop(payment_timeout_every=5)``.
+
+    Knobs are ``ShopConfig`` fields. Stop it with ``shop.stop()`` (or use ``with``).
+    """
+    config = (config or ShopConfig()).replace(**knobs)
+    return Shop(config).start()
+
+
+def stop_all_shops() -> None:
+    """Stop every shop still running in this process (also run at interpreter exit)."""
+    for shop in list(_running):
+        shop.stop()
+
+
+atexit.register(stop_all_shops)
