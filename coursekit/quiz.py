@@ -118,7 +118,8 @@ class Quiz:
             f"<div class='coursekit-quiz' id='{box_id}' style='border:1px solid #ccc;"
             "border-radius:6px;padding:.8em;margin:.5em 0'>"
             f"<p><b>{html.escape(self.question)}</b></p>{options}"
-            f"<button type='button' class='coursekit-check' onclick=\"{html.escape(on_click)}\">Check</button>"
+            f"<button type='button' class='coursekit-check' "
+            f'onclick="{html.escape(on_click)}">Check</button>'
             "<div class='coursekit-feedback' style='margin-top:.5em' aria-live='polite'></div>"
             "</div>"
         )

@@ -45,10 +45,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name:<10} {url}", flush=True)
         exporters = ", ".join(exporter_names()) or "none" if config.tracing else "tracing off"
         print(f"exporting traces to: {exporters}", flush=True)
-        print(
-            f"try: curl -X POST {shop.url()}/checkout -H 'Content-Type: application/json' -d '{{}}'",
-            flush=True,
-        )
+        curl = f"curl -X POST {shop.url()}/checkout -H 'Content-Type: application/json' -d '{{}}'"
+        print(f"try: {curl}", flush=True)
         print("Ctrl-C stops the shop.", flush=True)
         try:
             threading.Event().wait()

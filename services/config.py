@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ShopConfig:
-    """How the shop behaves. Build one with keywords, e.g. ``ShopConfig(payment_timeout_every=3)``."""
+    """How the shop behaves: ``ShopConfig(payment_timeout_every=3)``."""
 
     # --- planted faults ---------------------------------------------------------------
     #: The payment provider hangs on every Nth charge (1 = every charge, 0 = never).

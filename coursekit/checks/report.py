@@ -1,0 +1,41 @@
+"""How every check talks to the learner: one line that passed, or one hint."""
+
+from __future__ import annotations
+
+import traceback
+
+
+class NotYet(Exception):
+    """Raised inside a check to stop at the first problem, with the hint to show."""
+
+
+def passed(message: str) -> None:
+    print(f"✅ passed: {message}")
+
+
+def not_yet(hint: str) -> None:
+    print(f"❌ not yet: {hint}")
+
+
+def call_learner_code(function, *args, name: str | None = None):
+    """Call the learner's function; turn an exception into a hint instead of a traceback."""
+    name = name or getattr(function, "__name__", "your function")
+    try:
+        return function(*args)
+    except Exception as error:  # the learner's bug, reported in one line
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        raise NotYet(
+            f"{name} raised {type(error).__name__}: {error} (line {frame.lineno}: "
+            f"{(frame.line or '').strip()})"
+        ) from None
+
+
+def run_check(check, *args) -> bool:
+    """Run a check function that raises NotYet with a hint; print the outcome."""
+    try:
+        message = check(*args)
+    except NotYet as hint:
+        not_yet(str(hint))
+        return False
+    passed(message)
+    return True
