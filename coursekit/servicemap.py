@@ -77,9 +77,12 @@ def service_map(spans, *, title: str = "Service map") -> go.Figure:
             arrowcolor=ERROR_COLOR if failing else "#888",
         )
         label = f"{count['calls']} calls" + (f", {count['errors']} errors" if failing else "")
+        # Above the arrow, leaning away from it when the arrow slopes.
         fig.add_annotation(
             x=(x0 + x1) / 2,
-            y=(y0 + y1) / 2 + 0.12,
+            y=(y0 + y1) / 2,
+            yshift=12,
+            xanchor="left" if y1 < y0 else "right" if y1 > y0 else "center",
             text=label,
             showarrow=False,
             font={"color": ERROR_COLOR if failing else "#444"},
