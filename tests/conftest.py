@@ -1,0 +1,143 @@
+"""Shared fixtures: a running shop, the built book, and a headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from services import start_shop
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def shop():
+    with start_shop() as running:
+        yield running
+
+
+def checkout(shop, **cart):
+    return requests.post(f"{shop.url()}/checkout", json=cart, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the book the way `make book` does, into a temporary folder."""
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [
+            BIN / "jupyter-book",
+            "build",
+            ".",
+            "--config",
+            "book/_config.yml",
+            "--toc",
+            "book/_toc.yml",
+            "--path-output",
+            out,
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, (
+        f"book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
+    return out / "_build" / "html"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """serve(folder) -> base URL of a static server on 127.0.0.1, stopped after the session."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class PageWatch:
+    """A browser page that records console errors and blocks, and lists, outside requests."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page, self.base = page, base
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(self.base) or url.startswith("data:") or url.startswith("blob:"):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open(self, path: str) -> None:
+        self.page.goto(f"{self.base}/{path}")
+        self.page.wait_for_load_state("load")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("headless tests need Debian's Chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def watch(browser):
+    """watch(base) -> a fresh PageWatch on a new page."""
+    pages = []
+
+    def new(base: str) -> PageWatch:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        pages.append(page)
+        return PageWatch(page, base)
+
+    yield new
+    for page in pages:
+        page.close()

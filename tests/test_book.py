@@ -1,0 +1,68 @@
+"""The executed book and the slides, opened in a real headless Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coursekit.slides import render
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["book/intro.html", "notebooks/01_incident.html", "exercises/01_diagnose_a_trace.html"]
+
+
+def test_the_book_builds_offline_with_every_notebook_executed(built_book):
+    lesson = (built_book / "notebooks" / "01_incident.html").read_text()
+    assert "12 checkouts, 2 failed with" in lesson, "the lesson was not executed"
+    assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
+    assert "cdn.plot.ly" not in lesson and "unpkg.com/@jupyter-widgets" not in lesson
+    exercise = (built_book / "exercises" / "01_diagnose_a_trace.html").read_text()
+    assert "not yet" in exercise and "your code here" in exercise
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_load_without_errors_or_outside_requests(built_book, serve, watch, page):
+    view = watch(serve(built_book))
+    view.open(page)
+    view.page.wait_for_timeout(300)
+    assert view.errors == []
+    assert view.outside == []
+
+
+def test_lesson_waterfall_renders_and_quiz_answers_show_feedback(built_book, serve, watch):
+    view = watch(serve(built_book))
+    view.open("notebooks/01_incident.html")
+    page = view.page
+    plots = page.locator(".js-plotly-plot")
+    plots.first.wait_for()
+    assert plots.count() == 2, "the waterfall and the service map"
+    waterfall = plots.first
+    assert waterfall.locator(".barlayer .bars path").count() == 9, "one bar per span"
+    assert "payment-provider authorize" in waterfall.inner_text()
+
+    quiz = page.locator(".coursekit-quiz").nth(1)
+    feedback = quiz.locator(".coursekit-feedback")
+    quiz.locator("button").click()
+    assert "Pick an answer first" in feedback.inner_text()
+    quiz.locator("input").nth(0).check()
+    quiz.locator("button").click()
+    assert feedback.inner_text().startswith("Not quite: A.")
+    quiz.locator("input").nth(2).check()
+    quiz.locator("button").click()
+    assert feedback.inner_text().startswith("Correct: C.")
+    assert "deepest error span" in feedback.inner_text()
+    assert view.errors == [] and view.outside == []
+
+
+def test_slides_work_offline(tmp_path, serve, watch):
+    deck = render(ROOT / "notebooks" / "01_incident.ipynb", tmp_path)
+    view = watch(serve(tmp_path))
+    view.open(deck.name)
+    page = view.page
+    page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()")
+    assert page.locator(".reveal .slides > section").count() >= 8
+    assert page.locator(".js-plotly-plot").count() == 2
+    quiz = page.locator(".coursekit-quiz").first
+    assert quiz.count() == 1 and "application/vnd.jupyter.widget-view" not in deck.read_text()
+    assert view.errors == [] and view.outside == []

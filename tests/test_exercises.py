@@ -1,0 +1,145 @@
+"""Exercises: generated from solutions without drift, and graded by nbval both ways."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.exercises import (
+    EXERCISES,
+    SOLUTIONS,
+    MarkerError,
+    main,
+    pairs,
+    strip_solution_code,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_solution_has_its_exercise_and_they_have_not_drifted():
+    assert pairs(), "no solutions found"
+    assert sorted(p.name for p in EXERCISES.glob("*.ipynb")) == sorted(
+        p.name for p in SOLUTIONS.glob("*.ipynb")
+    )
+    assert main(["--check"]) == 0, "run: make exercises"
+
+
+def test_drift_is_detected(tmp_path, monkeypatch):
+    solution_path, exercise_path = pairs()[0]
+    solution = nbformat.read(solution_path, as_version=4)
+    next(c for c in solution.cells if c.cell_type == "markdown").source += "\nA new sentence."
+    monkeypatch.setattr("coursekit.exercises.SOLUTIONS", tmp_path / "solutions")
+    monkeypatch.setattr("coursekit.exercises.EXERCISES", tmp_path / "exercises")
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "exercises").mkdir()
+    nbformat.write(solution, tmp_path / "solutions" / solution_path.name)
+    (tmp_path / "exercises" / exercise_path.name).write_bytes(exercise_path.read_bytes())
+    monkeypatch.setattr("coursekit.exercises.ROOT", tmp_path)
+    assert main(["--check"]) == 1
+
+
+def test_solution_code_is_stripped_at_its_indentation():
+    source = "def f(x):\n    # BEGIN SOLUTION\n    return x * 2\n    # END SOLUTION\n\nf(1)"
+    assert strip_solution_code(source) == "def f(x):\n    ...  # your code here\n\nf(1)"
+    for broken in (
+        "# BEGIN SOLUTION\nx",
+        "x\n# END SOLUTION",
+        "# BEGIN SOLUTION\n# BEGIN SOLUTION",
+    ):
+        with pytest.raises(MarkerError):
+            strip_solution_code(broken)
+
+
+def test_exercises_hold_no_solution_and_keep_the_passed_line():
+    for solution_path, exercise_path in pairs():
+        exercise = nbformat.read(exercise_path, as_version=4)
+        text = exercise_path.read_text()
+        assert "BEGIN SOLUTION" not in text and "your code here" in text
+        solution_only = [
+            c
+            for c in nbformat.read(solution_path, 4).cells
+            if "solution" in c.metadata.get("tags", [])
+        ]
+        for cell in solution_only:
+            assert cell.source not in text
+        checked = [c for c in exercise.cells if "nbval-check-output" in c.metadata.get("tags", [])]
+        assert checked and all("passed" in str(c.outputs) for c in checked)
+
+
+def nbval(notebook: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(notebook.parent),
+            str(notebook),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def with_answer(solution_path: Path, body: str, out: Path) -> Path:
+    """The solution notebook with the marked solution code replaced by `body`."""
+    nb = nbformat.read(solution_path, as_version=4)
+    for cell in nb.cells:
+        if "# BEGIN SOLUTION" in cell.source:
+            start = cell.source.index("# BEGIN SOLUTION")
+            end = cell.source.index("# END SOLUTION") + len("# END SOLUTION")
+            cell.source = cell.source[:start] + body + cell.source[end:]
+    path = out / solution_path.name
+    nbformat.write(nb, path)
+    return path
+
+
+EX01 = SOLUTIONS / "01_diagnose_a_trace.ipynb"
+
+
+def test_grader_01_passes_the_solution():
+    result = nbval(EX01)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "hint"),
+    [
+        ("unsolved exercise", None, "diagnose returned None"),
+        (
+            "hard-coded answer",
+            'return ("payment", "payment-provider authorize")',
+            "no span has status ERROR",
+        ),
+        ("empty answer", "return ()", "return a pair"),
+        (
+            "root instead of culprit",
+            "return trace[0].service if any(s.is_error for s in trace) else None, 'lookup stock'",
+            "where the error surfaced",
+        ),
+        (
+            "longest span instead of self time",
+            "parents = {s.parent_id for s in trace if s.is_error}\n    "
+            "bad = [s.service for s in trace if s.is_error and s.span_id not in parents]\n    "
+            "return (bad[0] if bad else None), max(trace, key=lambda s: s.duration_ms).name",
+            "most of its time is spent in its children",
+        ),
+    ],
+)
+def test_grader_01_fails_wrong_answers_with_a_hint(tmp_path, name, answer, hint):
+    notebook = EXERCISES / EX01.name if answer is None else with_answer(EX01, answer, tmp_path)
+    result = nbval(notebook)
+    assert result.returncode != 0, f"the {name} passed the grader"
+    assert hint in result.stdout, result.stdout[-3000:]
