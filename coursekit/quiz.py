@@ -137,7 +137,7 @@ class Quiz:
     def _text(self) -> str:
         lines = [self.question]
         lines += [f"  {self.label(i)}. {a.text}" for i, a in enumerate(self.answers)]
-        lines.append("(check an answer with quiz.check('A'))")
+        lines.append("(In Jupyter: pick an answer and press Check.)")
         return "\n".join(lines)
 
 

@@ -2,7 +2,8 @@
 
 Honours the standard OpenTelemetry variables (OTEL_TRACES_EXPORTER,
 OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_TRACES_SAMPLER, ...).
-Knobs: ``--payment-timeout-every N``, ``--inventory-slow-ms MS``, ``--no-tracing``.
+Knobs: ``--payment-timeout-every N``, ``--inventory-slow-ms MS``,
+``--checkout-slow-pricing-ms MS``, ``--no-tracing``.
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ def main(argv: list[str] | None = None) -> None:
         metavar="MS",
         help="extra milliseconds on every stock lookup",
     )
+    parser.add_argument(
+        "--checkout-slow-pricing-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="extra milliseconds checkout spends pricing each order",
+    )
     parser.add_argument("--no-tracing", action="store_true", help="run without OpenTelemetry")
     args = parser.parse_args(argv)
 
     config = ShopConfig(
         payment_timeout_every=args.payment_timeout_every,
         inventory_slow_ms=args.inventory_slow_ms,
+        checkout_slow_pricing_ms=args.checkout_slow_pricing_ms,
         tracing=not args.no_tracing,
     )
     shop = Shop(config, provider_factory=provider_from_environment, echo_logs=True)

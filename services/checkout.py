@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 
 import requests
 from flask import jsonify, request
@@ -26,12 +27,16 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
     order_numbers = itertools.count(1)
     lock = threading.Lock()
 
+    def price(item: str, quantity: int) -> float:
+        time.sleep(config.checkout_slow_pricing_ms / 1000)  # the planted slow pricing
+        return round(CATALOG[item] * quantity, 2)
+
     @app.post("/orders")
     def place_order():
         cart = request.get_json(force=True)
         with lock:
             order_id = f"ord-{next(order_numbers):04d}"
-        amount = round(CATALOG[cart["item"]] * cart["quantity"], 2)
+        amount = price(cart["item"], cart["quantity"])
         order = {**cart, "order_id": order_id, "amount": amount}
         telemetry.info("order %s: %d x %s, %.2f", order_id, cart["quantity"], cart["item"], amount)
 

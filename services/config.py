@@ -27,6 +27,9 @@ class ShopConfig:
     payment_provider_timeout_s: float = 0.3
     #: Inventory's stock lookup takes this many extra milliseconds on every reservation.
     inventory_slow_ms: int = 0
+    #: Checkout prices each order this many milliseconds too slowly, in code with no span
+    #: of its own: the time shows up as checkout's self time.
+    checkout_slow_pricing_ms: int = 0
 
     # --- normal behaviour -------------------------------------------------------------
     #: Typical work time of each step, in milliseconds; the seeded jitter adds up to half of it.

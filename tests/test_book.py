@@ -51,7 +51,7 @@ def test_lesson_waterfall_renders_and_quiz_answers_show_feedback(built_book, ser
     quiz.locator("input").nth(2).check()
     quiz.locator("button").click()
     assert feedback.inner_text().startswith("Correct: C.")
-    assert "deepest error span" in feedback.inner_text()
+    assert "none of whose children is an error" in feedback.inner_text()
     assert view.errors == [] and view.outside == []
 
 

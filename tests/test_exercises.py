@@ -136,6 +136,23 @@ def test_grader_01_passes_the_solution():
             "return (bad[0] if bad else None), max(trace, key=lambda s: s.duration_ms).name",
             "most of its time is spent in its children",
         ),
+        (
+            "self time minus all descendants",
+            "parents = {s.parent_id for s in trace if s.is_error}\n    "
+            "bad = [s.service for s in trace if s.is_error and s.span_id not in parents]\n    "
+            "kids = {}\n    "
+            "for s in trace:\n        kids.setdefault(s.parent_id, []).append(s)\n    "
+            "below = lambda i: sum(c.duration_ms + below(c.span_id) for c in kids.get(i, []))\n    "
+            "return (bad[0] if bad else None), "
+            "max(trace, key=lambda s: s.duration_ms - below(s.span_id)).name",
+            "not of all its descendants",
+        ),
+        (
+            "a span name as the service",
+            "errors = [s for s in trace if s.is_error]\n    "
+            "return (errors[-1].name if errors else None), 'lookup stock'",
+            "is a span's name",
+        ),
     ],
 )
 def test_grader_01_fails_wrong_answers_with_a_hint(tmp_path, name, answer, hint):

@@ -1,8 +1,10 @@
 """Exercise 01: from a trace's spans alone, name the failing service and where the time went.
 
 The expected answers come from the fault planted in each scenario, not from a reference
-solution: a payment-provider hang, a slow stock lookup, and both at once with a quick
-provider failure elsewhere would all look different in a correct answer.
+solution. The scenarios are chosen so that the usual shortcuts fail: a hard-coded answer,
+the root span instead of the culprit, the longest span instead of the most self time, and
+subtracting all descendants instead of the direct children (slow pricing puts the time
+sink on a span that has grandchildren).
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ SCENARIOS = (
         "lookup stock",
     ),
     Scenario(
+        "checkout prices the order slowly, in code with no span of its own, "
+        "and the stock lookup is a bit slow too",
+        {"checkout_slow_pricing_ms": 250, "inventory_slow_ms": 150},
+        None,
+        "POST /orders",
+    ),
+    Scenario(
         "a slow stock lookup, then a quick provider failure",
         {"inventory_slow_ms": 300, "payment_timeout_every": 1, "payment_provider_timeout_s": 0.05},
         "payment",
@@ -62,6 +71,19 @@ def _hint_for(scenario: Scenario, trace, answer) -> str | None:
         return f"diagnose returned {answer!r}: return a pair (failing_service, time_sink)."
     service, sink = answer
     where = f"When {scenario.description}"
+    for value, what in ((service, "failing_service"), (sink, "time_sink")):
+        if value is not None and not isinstance(value, str):
+            return (
+                f"{what} should be a name (a str) or None, not a {type(value).__name__}: "
+                "return span.service or span.name, not the span itself."
+            )
+    if service is not None and service not in {r.service for r in trace}:
+        if service in {r.name for r in trace}:
+            return (
+                f"{where}, {service!r} is a span's name: failing_service is the name of the "
+                "service that span belongs to (its .service)."
+            )
+        return f"{where}, {service!r} is not a service in this trace."
     if service != scenario.failing_service:
         if scenario.failing_service is None:
             return (
@@ -73,7 +95,10 @@ def _hint_for(scenario: Scenario, trace, answer) -> str | None:
                 f"{where}, {service!r} is where the error surfaced, not where it started. "
                 "Follow the error spans down: the culprit's children are all fine."
             )
-        return f"{where}, the failing service is not {service!r}: look at the deepest error span."
+        return (
+            f"{where}, the failing service is not {service!r}: look for the error span none "
+            "of whose children is an error."
+        )
     if sink != scenario.time_sink:
         longest = max(trace, key=lambda r: r.duration_ms)
         if sink == longest.name:
@@ -83,7 +108,8 @@ def _hint_for(scenario: Scenario, trace, answer) -> str | None:
             )
         return (
             f"{where}, the time went into {scenario.time_sink!r}, not {sink!r}: compare the "
-            "spans' self time (duration minus the children's durations)."
+            "spans' self time, a span's duration minus the durations of its direct children "
+            "(not of all its descendants)."
         )
     return None
 
@@ -93,13 +119,16 @@ def _check(diagnose) -> str:
         raise NotYet("diagnose is not a function: define it with def diagnose(trace): ...")
     for scenario in SCENARIOS:
         trace = scenario_trace(scenario)
-        answer = call_learner_code(diagnose, list(trace), name="diagnose")
+        try:
+            answer = call_learner_code(diagnose, list(trace), name="diagnose")
+        except NotYet as problem:
+            raise NotYet(f"When {scenario.description}, {problem}") from None
         hint = _hint_for(scenario, trace, answer)
         if hint:
             raise NotYet(hint)
     return f"diagnose names the failing service and the time sink in all {len(SCENARIOS)} traces."
 
 
-def check_diagnose(diagnose) -> bool:
-    """Grade ``diagnose(trace) -> (failing_service, time_sink)`` on three planted faults."""
-    return run_check(_check, diagnose)
+def check_diagnose(diagnose) -> None:
+    """Grade ``diagnose(trace) -> (failing_service, time_sink)`` on four planted faults."""
+    run_check(_check, diagnose)

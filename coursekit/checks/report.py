@@ -30,12 +30,14 @@ def call_learner_code(function, *args, name: str | None = None):
         ) from None
 
 
-def run_check(check, *args) -> bool:
-    """Run a check function that raises NotYet with a hint; print the outcome."""
+def run_check(check, *args) -> None:
+    """Run a check function that raises NotYet with a hint; print the outcome.
+
+    Returns nothing, so a check cell shows only the printed line.
+    """
     try:
         message = check(*args)
     except NotYet as hint:
         not_yet(str(hint))
-        return False
+        return
     passed(message)
-    return True
