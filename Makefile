@@ -27,7 +27,8 @@ book: setup ## Build the book, executing every notebook (warnings are errors)
 		--path-output build/book -W -n --keep-going
 
 lab: setup ## Open the lessons in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/01_incident.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
+		notebooks/01_incident.ipynb
 
 slides: setup ## Render every lesson as an offline reveal.js deck in build/slides/
 	$(BIN)/python -m coursekit.slides notebooks/*.ipynb --out build/slides

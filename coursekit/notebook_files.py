@@ -16,6 +16,7 @@ import nbformat
 from nbclient import NotebookClient
 
 CHECKED = "nbval-check-output"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
 def is_checked(cell) -> bool:
@@ -32,6 +33,9 @@ def keep_checked_outputs(nb):
             cell.execution_count = None
             cell.outputs = []
     nb.metadata.pop("widgets", None)
+    nb.metadata.pop("jupytext", None)
+    # Without a kernelspec JupyterLab asks the learner to pick a kernel.
+    nb.metadata["kernelspec"] = KERNELSPEC
     return nb
 
 
