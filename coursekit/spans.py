@@ -63,10 +63,40 @@ def from_sdk(span: ReadableSpan) -> SpanRecord:
     )
 
 
+def from_otlp(received) -> SpanRecord:
+    """A record from a span that arrived over OTLP (``services.receiver.ReceivedSpan``)."""
+    from services.receiver import attributes  # OTLP AnyValue decoding lives with the receiver
+
+    span = received.otlp_span
+    kind = type(span).SpanKind.Name(span.kind).removeprefix("SPAN_KIND_").lower()
+    status = type(span.status).StatusCode.Name(span.status.code).removeprefix("STATUS_CODE_")
+    return SpanRecord(
+        trace_id=span.trace_id.hex(),
+        span_id=span.span_id.hex(),
+        parent_id=span.parent_span_id.hex() or None,
+        name=span.name,
+        service=str(received.resource.get("service.name", "unknown_service")),
+        kind=kind,
+        start_ns=span.start_time_unix_nano,
+        end_ns=span.end_time_unix_nano,
+        status=status,
+        status_message=span.status.message,
+        attributes=attributes(span.attributes),
+        events=tuple((e.name, attributes(e.attributes)) for e in span.events),
+    )
+
+
+def _record(span) -> SpanRecord:
+    if isinstance(span, SpanRecord):
+        return span
+    if hasattr(span, "otlp_span"):
+        return from_otlp(span)
+    return from_sdk(span)
+
+
 def records(spans: Iterable) -> list[SpanRecord]:
-    """Records from SDK spans (records pass through), sorted by start time."""
-    out = [s if isinstance(s, SpanRecord) else from_sdk(s) for s in spans]
-    return sorted(out, key=lambda r: (r.start_ns, r.span_id))
+    """Records from SDK spans or received OTLP spans (records pass through), by start time."""
+    return sorted((_record(s) for s in spans), key=lambda r: (r.start_ns, r.span_id))
 
 
 def by_trace(spans: Iterable) -> dict[str, list[SpanRecord]]:

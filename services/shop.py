@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import threading
 import weakref
 from collections.abc import Callable
 
@@ -11,10 +10,10 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Sampler
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import checkout, frontend, inventory, payment
 from .config import ShopConfig
+from .server import BackgroundServer
 from .telemetry import (
     SeededIdGenerator,
     ServiceTelemetry,
@@ -31,13 +30,6 @@ SERVICE_MODULES = {
 }
 
 _running: weakref.WeakSet[Shop] = weakref.WeakSet()
-
-
-class _QuietRequestHandler(WSGIRequestHandler):
-    """No access-log line per request: the services write their own logs."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
 
 
 class Shop:
@@ -64,8 +56,7 @@ class Shop:
         self._provider_factory = provider_factory or self._in_memory_provider
         self._echo_logs = echo_logs
         self._id_generator = SeededIdGenerator(self.config.seed)
-        self._servers: list[BaseWSGIServer] = []
-        self._threads: list[threading.Thread] = []
+        self._servers: list[BackgroundServer] = []
         self._telemetry: list[ServiceTelemetry] = []
 
     def _in_memory_provider(self, service: str) -> TracerProvider:
@@ -90,21 +81,11 @@ class Shop:
                 self._telemetry.append(telemetry)
                 self.logs[name] = telemetry.log_lines
                 app = SERVICE_MODULES[name].create_app(telemetry, self.config, self.urls)
-                # Port 0: the OS picks a free port; no race between choosing and binding.
-                server = make_server(
-                    "127.0.0.1", 0, app, threaded=True, request_handler=_QuietRequestHandler
-                )
+                server = BackgroundServer(app, f"shop-{name}")
                 self._servers.append(server)
-                self.urls[name] = f"http://127.0.0.1:{server.server_port}"
-            for name, server in zip(self.config.services, self._servers, strict=True):
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
-                    name=f"shop-{name}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
+                self.urls[name] = server.url
+            for server in self._servers:
+                server.start()
         except BaseException:
             self.stop()
             raise
@@ -113,14 +94,11 @@ class Shop:
 
     def stop(self) -> None:
         """Stop every server, join its thread, and shut the providers down. Safe to repeat."""
-        for server, thread in zip(self._servers, self._threads, strict=False):
-            server.shutdown()
-            thread.join(timeout=5)
         for server in self._servers:
-            server.server_close()
+            server.stop()
         for telemetry in self._telemetry:
             telemetry.shutdown()
-        self._servers, self._threads, self._telemetry = [], [], []
+        self._servers, self._telemetry = [], []
         _running.discard(self)
 
     @property

@@ -1,0 +1,136 @@
+"""OTLP/HTTP trace payloads: decoding requests, encoding responses.
+
+The messages are ``opentelemetry-proto``'s; protobuf's ``json_format`` reads and writes the
+JSON form. OTLP/JSON differs from protobuf's standard JSON mapping in one way that matters
+here: trace and span ids are hex strings, not base64. ``_ids_hex_to_base64`` converts them
+before ``json_format`` parses the rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from google.rpc.status_pb2 import Status
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+CONTENT_TYPES = (PROTOBUF, JSON)
+#: The largest body accepted, compressed or not (the Collector's default is far larger).
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+class OtlpError(Exception):
+    """A request the receiver refuses, with the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def gunzip(body: bytes, limit: int = MAX_BODY_BYTES) -> bytes:
+    """Decompress a gzip body, refusing one that grows past ``limit`` (a zip bomb)."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as error:
+        raise OtlpError(400, f"the body is not valid gzip: {error}") from None
+    if len(data) > limit:
+        raise OtlpError(413, f"the decompressed body is larger than {limit} bytes")
+    return data
+
+
+def _ids_hex_to_base64(node) -> None:
+    """OTLP/JSON writes ids as hex; protobuf's JSON mapping expects base64 for bytes."""
+    if isinstance(node, list):
+        for item in node:
+            _ids_hex_to_base64(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("traceId", "spanId", "parentSpanId", "trace_id", "span_id",
+                       "parent_span_id") and isinstance(value, str):  # fmt: skip
+                try:
+                    node[key] = base64.b64encode(bytes.fromhex(value)).decode()
+                except ValueError:
+                    raise OtlpError(400, f"{key} {value!r} is not hex") from None
+            else:
+                _ids_hex_to_base64(value)
+
+
+def parse_request(body: bytes, content_type: str | None) -> ExportTraceServiceRequest:
+    """An ExportTraceServiceRequest from an OTLP/HTTP body, or OtlpError(400/415)."""
+    kind = media_type(content_type)
+    request = ExportTraceServiceRequest()
+    if kind == PROTOBUF:
+        try:
+            request.ParseFromString(body)
+        except DecodeError as error:
+            raise OtlpError(400, f"the body is not an OTLP protobuf message: {error}") from None
+    elif kind == JSON:
+        try:
+            document = json.loads(body)
+            _ids_hex_to_base64(document)
+            json_format.ParseDict(document, request)
+        except (ValueError, json_format.ParseError, binascii.Error) as error:
+            raise OtlpError(400, f"the body is not OTLP JSON: {error}") from None
+    else:
+        raise OtlpError(
+            415, f"unsupported content type {kind or 'none'!r}: send {PROTOBUF} or {JSON}"
+        )
+    return request
+
+
+def request_from_json(text: str) -> ExportTraceServiceRequest:
+    """An OTLP/JSON document (as a file or a backend would hold it) as a request message."""
+    return parse_request(text.encode(), JSON)
+
+
+def _ids_base64_to_hex(node) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _ids_base64_to_hex(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("traceId", "spanId", "parentSpanId") and isinstance(value, str):
+                node[key] = base64.b64decode(value).hex()
+            else:
+                _ids_base64_to_hex(value)
+
+
+def request_to_json(request: ExportTraceServiceRequest) -> str:
+    """The OTLP/JSON form of a request: protobuf's JSON mapping with hex ids."""
+    document = json_format.MessageToDict(request)
+    _ids_base64_to_hex(document)
+    return json.dumps(document, indent=1)
+
+
+def encode(message, content_type: str) -> tuple[bytes, str]:
+    """A response message in the encoding the client used (JSON for anything else)."""
+    if media_type(content_type) == PROTOBUF:
+        return message.SerializeToString(), PROTOBUF
+    return json_format.MessageToJson(message).encode(), JSON
+
+
+def error_body(error: OtlpError, content_type: str | None) -> tuple[bytes, str]:
+    """OTLP/HTTP answers errors with a google.rpc.Status message."""
+    return encode(Status(code=3, message=str(error)), content_type or JSON)
+
+
+def response(rejected: int = 0, message: str = "") -> ExportTraceServiceResponse:
+    reply = ExportTraceServiceResponse()
+    if rejected:
+        reply.partial_success.rejected_spans = rejected
+        reply.partial_success.error_message = message
+    return reply
