@@ -9,7 +9,9 @@ from .plotly_offline import use_offline_renderer
 from .quiz import quiz
 from .servicemap import service_calls, service_map
 from .spans import SpanRecord, by_trace, one_trace, records
-from .tables import span_table
+from .tables import span_table, trace_table
+from .traceparent import decode as decode_traceparent
+from .traceparent import traceparent_decoder
 from .waterfall import waterfall
 
 use_offline_renderer()
@@ -25,5 +27,8 @@ __all__ = [
     "service_calls",
     "service_map",
     "span_table",
+    "trace_table",
+    "decode_traceparent",
+    "traceparent_decoder",
     "waterfall",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
-from .spans import depth_first, one_trace
+from .spans import by_trace, depth_first, one_trace
 
 
 class Table:
@@ -64,3 +64,14 @@ def span_table(spans, trace_id: str | None = None, *, timings: bool = True) -> T
             row += [f"{(r.start_ns - t0) / 1e6:.1f}", f"{r.duration_ms:.1f}"]
         rows.append(row)
     return Table(header, rows, highlight=lambda row: row[5] == "ERROR")
+
+
+def trace_table(spans) -> Table:
+    """One row per trace: its id, how many spans, which services, and its root span."""
+    rows = []
+    for trace_id, trace in by_trace(spans).items():
+        root = trace[0]
+        services = ", ".join(dict.fromkeys(r.service for r in trace))
+        rows.append([trace_id, len(trace), services, f"{root.service}: {root.name}", root.status])
+    return Table(["trace id", "spans", "services", "root span", "root status"], rows,
+                 highlight=lambda row: row[4] == "ERROR")  # fmt: skip

@@ -23,6 +23,14 @@ class ShopConfig:
     payment_timeout_every: int = 0
     #: The provider also hangs for these card numbers, whatever the schedule says.
     payment_timeout_cards: tuple[str, ...] = ()
+    #: Checkout calls inventory and payment with an HTTP client nobody instrumented
+    #: (``urllib``), so no ``traceparent`` leaves it: one checkout splits into three traces.
+    checkout_drops_context: bool = False
+    #: Inventory checks stock in this many warehouses, in parallel on a thread pool.
+    warehouses: int = 1
+    #: The thread pool's workers do not get the request's context, so each warehouse check
+    #: starts a trace of its own. Only matters with ``warehouses`` above 1.
+    fanout_loses_context: bool = True
     #: How long payment waits for the provider before it gives up, in seconds.
     payment_provider_timeout_s: float = 0.3
     #: Inventory's stock lookup takes this many extra milliseconds on every reservation.

@@ -42,4 +42,24 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         telemetry.info("customer %s: order %s confirmed", cart["customer"], answer["order_id"])
         return jsonify(answer)
 
+    @app.post("/test")
+    def trace_context_test():
+        """The W3C Trace Context validation-service protocol, for the conformance suite.
+
+        The body is a JSON array of {"url": ..., "arguments": [...]}; for each element, POST
+        ``arguments`` as JSON to ``url``. The requests instrumentation propagates the
+        current trace context on each call, which is what the suite checks.
+        """
+        cases = request.get_json(silent=True)
+        if not isinstance(cases, list) or not all(
+            isinstance(case, dict) and isinstance(case.get("url"), str) for case in cases
+        ):
+            return jsonify(error='Send a JSON array of {"url": ..., "arguments": [...]}'), 400
+        for case in cases:
+            try:
+                requests.post(case["url"], json=case.get("arguments", []), timeout=5)
+            except requests.RequestException as error:
+                telemetry.error("test call to %s failed: %s", case["url"], error)
+        return "", 200
+
     return app

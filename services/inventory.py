@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import jsonify, request
 
@@ -22,6 +24,23 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         with jitter_lock:
             return config.base_latency_ms * (1 + jitter.random() / 2)
 
+    def check_warehouse(number: int) -> None:
+        with telemetry.tracer.start_as_current_span(
+            f"check warehouse {number}", attributes={"app.warehouse": number}
+        ):
+            time.sleep(work_ms() / 1000)
+
+    def check_warehouses(pool: ThreadPoolExecutor) -> None:
+        numbers = range(1, config.warehouses + 1)
+        if config.fanout_loses_context:  # the planted bug: workers start with an empty context
+            futures = [pool.submit(check_warehouse, n) for n in numbers]
+        else:  # the fix: run each task in a copy of this thread's context
+            futures = [
+                pool.submit(contextvars.copy_context().run, check_warehouse, n) for n in numbers
+            ]
+        for future in futures:
+            future.result()
+
     @app.post("/reserve")
     def reserve():
         order = request.get_json(force=True)
@@ -30,6 +49,9 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
             "lookup stock", attributes={"app.item": item, "app.quantity": quantity}
         ):
             time.sleep((work_ms() + config.inventory_slow_ms) / 1000)
+            if config.warehouses > 1:
+                with ThreadPoolExecutor(config.warehouses) as pool:
+                    check_warehouses(pool)
         telemetry.info("reserved %d x %s for order %s", quantity, item, order["order_id"])
         return jsonify(reserved=True, item=item, quantity=quantity)
 

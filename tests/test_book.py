@@ -9,7 +9,13 @@ import pytest
 from coursekit.slides import render
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["book/intro.html", "notebooks/01_incident.html", "exercises/01_diagnose_a_trace.html"]
+PAGES = [
+    "book/intro.html",
+    "notebooks/01_incident.html",
+    "exercises/01_diagnose_a_trace.html",
+    "notebooks/02_propagation.html",
+    "exercises/02_queue_hop.html",
+]
 
 
 def test_the_book_builds_offline_with_every_notebook_executed(built_book):
@@ -17,6 +23,8 @@ def test_the_book_builds_offline_with_every_notebook_executed(built_book):
     assert "12 checkouts, 2 failed with" in lesson, "the lesson was not executed"
     assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
     assert "cdn.plot.ly" not in lesson and "unpkg.com/@jupyter-widgets" not in lesson
+    intro = (built_book / "book" / "intro.html").read_text()
+    assert ">1. Diagnose a trace from its spans<" in intro, "exercises number from 1"
     exercise = (built_book / "exercises" / "01_diagnose_a_trace.html").read_text()
     assert "not yet" in exercise and "your code here" in exercise
 
@@ -65,4 +73,22 @@ def test_slides_work_offline(tmp_path, serve, watch):
     assert page.locator(".js-plotly-plot").count() == 2
     quiz = page.locator(".coursekit-quiz").first
     assert quiz.count() == 1 and "application/vnd.jupyter.widget-view" not in deck.read_text()
+    assert view.errors == [] and view.outside == []
+
+
+def test_lesson_02_shows_the_decoded_header_the_split_trace_and_its_quizzes(
+    built_book, serve, watch
+):
+    view = watch(serve(built_book))
+    view.open("notebooks/02_propagation.html")
+    page = view.page
+    page.locator(".js-plotly-plot").first.wait_for()
+    text = page.inner_text("main")
+    assert "parent span id" in text and "sampled: yes" in text, "the decoder's static form"
+    assert "one click, 3 traces" in text
+    assert page.locator(".js-plotly-plot").count() == 5, "1 trace, 3 split ones, 1 fixed"
+    quiz = page.locator(".coursekit-quiz").first
+    quiz.locator("input").nth(2).check()
+    quiz.locator("button").click()
+    assert quiz.locator(".coursekit-feedback").inner_text().startswith("Correct: C.")
     assert view.errors == [] and view.outside == []

@@ -93,14 +93,15 @@ def nbval(notebook: Path) -> subprocess.CompletedProcess:
     )
 
 
-def with_answer(solution_path: Path, body: str, out: Path) -> Path:
-    """The solution notebook with the marked solution code replaced by `body`."""
+def with_answers(solution_path: Path, bodies: list[str], out: Path) -> Path:
+    """The solution notebook with its marked solution blocks replaced, in order, by `bodies`."""
     nb = nbformat.read(solution_path, as_version=4)
+    replacements = iter(bodies)
     for cell in nb.cells:
-        if "# BEGIN SOLUTION" in cell.source:
+        while "# BEGIN SOLUTION" in cell.source:
             start = cell.source.index("# BEGIN SOLUTION")
             end = cell.source.index("# END SOLUTION") + len("# END SOLUTION")
-            cell.source = cell.source[:start] + body + cell.source[end:]
+            cell.source = cell.source[:start] + next(replacements) + cell.source[end:]
     path = out / solution_path.name
     nbformat.write(nb, path)
     return path
@@ -156,7 +157,48 @@ def test_grader_01_passes_the_solution():
     ],
 )
 def test_grader_01_fails_wrong_answers_with_a_hint(tmp_path, name, answer, hint):
-    notebook = EXERCISES / EX01.name if answer is None else with_answer(EX01, answer, tmp_path)
+    notebook = EXERCISES / EX01.name if answer is None else with_answers(EX01, [answer], tmp_path)
+    result = nbval(notebook)
+    assert result.returncode != 0, f"the {name} passed the grader"
+    assert hint in result.stdout, result.stdout[-3000:]
+
+
+EX02 = SOLUTIONS / "02_queue_hop.ipynb"
+SEND = """with tracer.start_as_current_span("send order", kind=SpanKind.PRODUCER):
+        headers = {}
+        inject(headers)
+        queue.put({"headers": headers, "body": order})"""
+RECEIVE = """with tracer.start_as_current_span(
+        "process order", kind=SpanKind.CONSUMER, context=extract(message["headers"])
+    ):
+        pass"""
+
+
+def test_grader_02_passes_the_solution(tmp_path):
+    assert nbval(EX02).returncode == 0
+    rewritten = with_answers(EX02, [SEND, RECEIVE], tmp_path)
+    assert nbval(rewritten).returncode == 0, "the test's own right answer should pass"
+
+
+@pytest.mark.parametrize(
+    ("name", "send", "receive", "hint"),
+    [
+        ("unsolved exercise", None, None, "found no message on the queue"),
+        ("no inject", SEND.replace("inject(headers)", "pass"), RECEIVE, "started new traces"),
+        ("inject outside the producer span",
+         "headers = {}\n    inject(headers)\n    "
+         + SEND.replace("headers = {}", "pass").replace("inject(headers)", "pass"),
+         RECEIVE, "parent is the request span"),
+        ("no extract", SEND, RECEIVE.replace(', context=extract(message["headers"])', ""),
+         "started new traces"),
+        ("wrong kinds", SEND.replace("PRODUCER", "INTERNAL"), RECEIVE, "PRODUCER spans"),
+    ],
+)  # fmt: skip
+def test_grader_02_fails_wrong_answers_with_a_hint(tmp_path, name, send, receive, hint):
+    if send is None:
+        notebook = EXERCISES / EX02.name
+    else:
+        notebook = with_answers(EX02, [send, receive], tmp_path)
     result = nbval(notebook)
     assert result.returncode != 0, f"the {name} passed the grader"
     assert hint in result.stdout, result.stdout[-3000:]

@@ -111,3 +111,12 @@ def test_offline_renderer_needs_no_network_and_is_stable():
     assert OfflineRenderer().to_mimebundle(fig.to_dict())["text/html"] == html
     other = OfflineRenderer().to_mimebundle(go.Figure(go.Bar(x=[1])).to_dict())["text/html"]
     assert other.split('id="')[1][:16] != html.split('id="')[1][:16]
+
+
+def test_trace_table_has_one_row_per_trace(rush):
+    spans, _, _ = rush
+    table = ck.trace_table(spans)
+    assert len(table) == 5
+    assert all(row[1] == 9 for row in table.rows)
+    assert sum(row[4] == "ERROR" for row in table.rows) == 1
+    assert table.rows[0][3] == "frontend: POST /checkout"

@@ -141,3 +141,67 @@ def test_config_replace_and_schedule():
     config = ShopConfig(payment_timeout_every=3)
     assert [config.payment_hangs(n, "x") for n in range(1, 7)] == [False, False, True] * 2
     assert config.replace(payment_timeout_every=0).payment_hangs(3, "x") is False
+
+
+def test_checkout_dropping_context_splits_one_click_into_three_traces():
+    with start_shop(checkout_drops_context=True) as shop:
+        assert checkout(shop).status_code == 200
+        traces = by_trace(shop.spans())
+    roots = sorted((spans[0].service, spans[0].name) for spans in traces.values())
+    assert roots == [
+        ("frontend", "POST /checkout"),
+        ("inventory", "POST /reserve"),
+        ("payment", "POST /charge"),
+    ]
+    assert all(spans[0].parent_id is None for spans in traces.values())
+
+
+def test_payment_timeout_still_reaches_the_customer_without_propagation():
+    with start_shop(checkout_drops_context=True, payment_timeout_every=1,
+                    payment_provider_timeout_s=0.02) as shop:  # fmt: skip
+        assert checkout(shop).json()["error"] == "Payment timeout"
+
+
+def test_thread_pool_fanout_loses_context_until_it_is_copied():
+    with start_shop(warehouses=3) as shop:
+        checkout(shop)
+        lost = by_trace(shop.spans())
+    assert len(lost) == 4
+    assert sorted(len(spans) for spans in lost.values()) == [1, 1, 1, 9]
+    with start_shop(warehouses=3, fanout_loses_context=False) as shop:
+        checkout(shop)
+        trace = one_trace(shop.spans())
+    lookup = next(s for s in trace if s.name == "lookup stock")
+    checks = [s for s in trace if s.name.startswith("check warehouse")]
+    assert len(checks) == 3 and all(s.parent_id == lookup.span_id for s in checks)
+
+
+def test_the_w3c_test_endpoint_propagates_the_incoming_context(shop):
+    from services.recorder import HeaderRecorder
+
+    incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    with HeaderRecorder() as recorder:
+        cases = [{"url": recorder.url, "arguments": [{"url": recorder.url, "arguments": []}]},
+                 {"url": recorder.url, "arguments": []}]  # fmt: skip
+        headers = {"traceparent": incoming, "tracestate": "congo=t61"}
+        answer = requests.post(f"{shop.url()}/test", json=cases, headers=headers, timeout=10)
+        assert answer.status_code == 200
+        assert len(recorder.received) == 2
+        sent = [headers["traceparent"] for headers in recorder.received]
+        assert all(h.startswith("00-0af7651916cd43dd8448eb211c80319c-") for h in sent)
+        assert all(h.split("-")[2] != "b7ad6b7169203331" and h.endswith("-01") for h in sent)
+        assert len({h.split("-")[2] for h in sent}) == 2, "one client span per call"
+        assert all(headers["tracestate"] == "congo=t61" for headers in recorder.received)
+
+        unsampled = incoming[:-2] + "00"
+        requests.post(f"{shop.url()}/test", json=[{"url": recorder.url}],
+                      headers={"traceparent": unsampled}, timeout=10)  # fmt: skip
+        assert recorder.last("traceparent").startswith("00-0af7651916cd43dd8448eb211c80319c-")
+        assert recorder.last("traceparent").endswith("-00"), "the sampled flag must follow"
+
+        requests.post(f"{shop.url()}/test", json=[{"url": recorder.url}],
+                      headers={"traceparent": "00-xyz-abc-01"}, timeout=10)  # fmt: skip
+        assert "0af7651916cd43dd8448eb211c80319c" not in recorder.last("traceparent")
+
+    bad = requests.post(f"{shop.url()}/test", json={"url": "x"}, timeout=5)
+    assert bad.status_code == 400 and "JSON array" in bad.json()["error"]

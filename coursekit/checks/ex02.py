@@ -1,0 +1,120 @@
+"""Exercise 02: carry the trace context by hand across a hop no instrumentation knows.
+
+The hop is a ``queue.Queue`` between two threads: ``send`` runs in the request's thread,
+``receive`` in a worker thread that starts with an empty context. Graded on the spans:
+one trace, each consumer span the child of its producer span, the right span kinds.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from ..spans import SpanRecord, records
+from .report import NotYet, call_learner_code, run_check
+
+ORDERS = ("ord-0001", "ord-0002", "ord-0003")
+
+
+class NoMessage(Exception):
+    """The worker found the queue empty: send did not put a message for every order."""
+
+
+def run_queue_hop(send, receive, orders=ORDERS, *, strict: bool = False) -> list[SpanRecord]:
+    """Inside a "POST /orders" span, ``send`` each order onto a queue; a worker thread
+    takes each message off the queue and calls ``receive``. Returns the finished spans.
+
+    With ``strict``, a missing message raises NoMessage instead of ending the worker.
+    """
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "checkout"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("exercise-02")
+    messages: queue.Queue = queue.Queue()
+    problems: list[BaseException] = []
+
+    def worker():
+        for _ in orders:
+            try:
+                message = messages.get(timeout=1)
+            except queue.Empty:
+                if strict:
+                    problems.append(NoMessage())
+                return
+            try:
+                receive(tracer, message)
+            except BaseException as error:  # reported by the caller, in the caller's thread
+                problems.append(error)
+                return
+
+    with tracer.start_as_current_span("POST /orders"):
+        for order in orders:
+            send(tracer, messages, {"order_id": order})
+    thread = threading.Thread(target=worker, name="queue-worker")
+    thread.start()
+    thread.join(timeout=10)
+    provider.shutdown()
+    if problems:
+        raise problems[0]
+    return records(exporter.get_finished_spans())
+
+
+def _spans_or_hint(send, receive) -> list[SpanRecord]:
+    try:
+        return call_learner_code(
+            lambda: run_queue_hop(send, receive, strict=True), name="send/receive"
+        )
+    except NotYet as problem:
+        if "NoMessage" in str(problem):
+            raise NotYet(
+                "the worker found no message on the queue: send must put one message per "
+                "order on it, e.g. queue.put({'headers': headers, 'body': order})"
+            ) from None
+        raise
+
+
+def _check(send, receive) -> str:
+    for function, name in ((send, "send"), (receive, "receive")):
+        if not callable(function):
+            raise NotYet(f"{name} is not a function: define it with def {name}(...): ...")
+    spans = _spans_or_hint(send, receive)
+    request = next(s for s in spans if s.name == "POST /orders")
+    producers = [s for s in spans if s.kind == "producer"]
+    consumers = [s for s in spans if s.kind == "consumer"]
+    if len(producers) != len(ORDERS):
+        raise NotYet(
+            f"send made {len(producers)} PRODUCER spans for {len(ORDERS)} orders: start one span "
+            "per message with kind=SpanKind.PRODUCER."
+        )
+    if any(p.parent_id != request.span_id for p in producers):
+        raise NotYet("a PRODUCER span is not a child of the request span: start it in send.")
+    if len(consumers) != len(ORDERS):
+        raise NotYet(
+            f"receive made {len(consumers)} CONSUMER spans for {len(ORDERS)} messages: start "
+            "one span per message with kind=SpanKind.CONSUMER."
+        )
+    if any(c.trace_id != request.trace_id for c in consumers):
+        raise NotYet(
+            "the CONSUMER spans started new traces: in receive, extract the context from the "
+            "message's headers and pass it to start_as_current_span(..., context=...). In send, "
+            "inject() the current context into the headers."
+        )
+    producer_ids = {p.span_id for p in producers}
+    if any(c.parent_id == request.span_id for c in consumers):
+        raise NotYet(
+            "a CONSUMER span's parent is the request span, not its PRODUCER span: inject the "
+            "context inside the producer span, so the message carries that span's id."
+        )
+    if {c.parent_id for c in consumers} != producer_ids:
+        raise NotYet("each CONSUMER span should be the child of the PRODUCER span of its message.")
+    return "the queue hop carries the trace: one trace, each consumer under its producer."
+
+
+def check_queue_hop(send, receive) -> None:
+    """Grade ``send(tracer, queue, order)`` and ``receive(tracer, message)``."""
+    run_check(_check, send, receive)

@@ -1,0 +1,48 @@
+"""A header recorder: answers every request with 200 and remembers its headers.
+
+It stands in for a service you cannot look inside, so a lesson can see exactly what
+arrives on the wire (``traceparent``, ``tracestate``, ``baggage``). Not traced itself.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, request
+
+from .server import BackgroundServer
+
+
+class HeaderRecorder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.received: list[dict[str, str]] = []
+        app = Flask("recorder")
+
+        @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
+        @app.route("/<path:path>", methods=["GET", "POST"])
+        def record(path):
+            with self._lock:
+                self.received.append({k.lower(): v for k, v in request.headers.items()})
+            return "", 200
+
+        self._server = BackgroundServer(app, "recorder")
+        self.url = self._server.url
+
+    def start(self) -> HeaderRecorder:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> HeaderRecorder:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def last(self, header: str) -> str | None:
+        """The named header of the last request received (None if absent)."""
+        with self._lock:
+            return self.received[-1].get(header.lower()) if self.received else None
