@@ -12,7 +12,7 @@ import argparse
 import threading
 
 from .config import ShopConfig
-from .environment import exporter_names, provider_from_environment
+from .environment import check_environment, exporter_names, provider_from_environment
 from .shop import Shop
 
 
@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> None:
         checkout_slow_pricing_ms=args.checkout_slow_pricing_ms,
         tracing=not args.no_tracing,
     )
+    if config.tracing:
+        try:
+            check_environment()
+        except (RuntimeError, ValueError) as error:
+            parser.exit(2, f"python -m services: bad OpenTelemetry setting: {error}\n")
     shop = Shop(config, provider_factory=provider_from_environment, echo_logs=True)
     with shop:
         for name, url in shop.urls.items():

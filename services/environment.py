@@ -34,3 +34,9 @@ def provider_from_environment(service: str) -> TracerProvider:
     for exporter_class in exporter_classes.values():
         provider.add_span_processor(BatchSpanProcessor(exporter_class()))
     return provider
+
+
+def check_environment() -> None:
+    """Raise a one-line error for an exporter or sampler the OTEL_* variables name wrongly."""
+    _import_exporters(exporter_names(), [], [])
+    TracerProvider()  # reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG

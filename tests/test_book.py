@@ -15,6 +15,8 @@ PAGES = [
     "exercises/01_diagnose_a_trace.html",
     "notebooks/02_propagation.html",
     "exercises/02_queue_hop.html",
+    "notebooks/03_standard.html",
+    "exercises/03_provider.html",
 ]
 
 
@@ -91,4 +93,18 @@ def test_lesson_02_shows_the_decoded_header_the_split_trace_and_its_quizzes(
     quiz.locator("input").nth(2).check()
     quiz.locator("button").click()
     assert quiz.locator(".coursekit-feedback").inner_text().startswith("Correct: C.")
+    assert view.errors == [] and view.outside == []
+
+
+def test_lesson_03_shows_spans_received_over_otlp(built_book, serve, watch):
+    view = watch(serve(built_book))
+    view.open("notebooks/03_standard.html")
+    page = view.page
+    page.locator(".js-plotly-plot").first.wait_for()
+    text = page.inner_text("main")
+    assert "the receiver got 9 spans from checkout, frontend, inventory, payment" in text
+    assert "payment  payment-provider authorize" in text, "the console exporter's lines"
+    assert "415 text/xml" in text and "still serving: True" in text
+    bars = page.locator(".js-plotly-plot").first.locator(".barlayer .bars path")
+    assert bars.count() == 9
     assert view.errors == [] and view.outside == []

@@ -202,3 +202,45 @@ def test_grader_02_fails_wrong_answers_with_a_hint(tmp_path, name, send, receive
     result = nbval(notebook)
     assert result.returncode != 0, f"the {name} passed the grader"
     assert hint in result.stdout, result.stdout[-3000:]
+
+
+EX03 = SOLUTIONS / "03_provider.ipynb"
+TAG = 'span.set_attribute("app.release", RELEASE)'
+BUILD = """resource = Resource.create(
+        {"service.name": service, "deployment.environment.name": "workshop"}
+    )
+    provider = TracerProvider(resource=resource)
+    provider.add_span_processor(ReleaseTagger())
+    for endpoint in endpoints:
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    return provider"""
+
+
+def test_grader_03_passes_the_solution(tmp_path):
+    assert nbval(EX03).returncode == 0
+    assert nbval(with_answers(EX03, [TAG, BUILD], tmp_path)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "tag", "build", "hint"),
+    [
+        ("unsolved exercise", None, None, "build_provider returned None"),
+        ("one endpoint only", TAG, BUILD.replace("in endpoints", "in endpoints[:1]"),
+         "the second receiver got no spans"),
+        ("no tagger", TAG, BUILD.replace("provider.add_span_processor(ReleaseTagger())", ""),
+         "has no app.release"),
+        ("release on the resource", "pass",
+         BUILD.replace('"workshop"}', '"workshop", "app.release": RELEASE}'),
+         "it is on the resource, not the span"),
+        ("no environment", TAG, BUILD.replace(', "deployment.environment.name": "workshop"', ""),
+         "deployment.environment.name"),
+    ],
+)  # fmt: skip
+def test_grader_03_fails_wrong_answers_with_a_hint(tmp_path, name, tag, build, hint):
+    if tag is None:
+        notebook = EXERCISES / EX03.name
+    else:
+        notebook = with_answers(EX03, [tag, build], tmp_path)
+    result = nbval(notebook)
+    assert result.returncode != 0, f"the {name} passed the grader"
+    assert hint in result.stdout, result.stdout[-3000:]

@@ -1,19 +1,17 @@
-"""`python -m services`: the shop in the foreground, configured by OTEL_* variables."""
+"""`python -m services`: the shop as its own process, configured by OTEL_* variables."""
 
 from __future__ import annotations
 
 import http.server
-import os
 import queue
-import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from services.process import ShopFailedToStart, ShopProcess
 
 
 class _Capture(http.server.BaseHTTPRequestHandler):
@@ -32,6 +30,7 @@ class _Capture(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def otlp_capture():
+    """A bare HTTP server that keeps raw OTLP bodies: nothing of the course decodes them."""
     received: queue.Queue = queue.Queue()
     handler = type("Capture", (_Capture,), {"received": received})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -41,60 +40,17 @@ def otlp_capture():
     server.server_close()
 
 
-def run_shop_process(env_overrides: dict[str, str]):
-    """Start `python -m services`, wait for its URLs; return (process, urls, output lines)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(env_overrides, PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    lines: queue.Queue = queue.Queue()
-
-    def read_output():
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=read_output, daemon=True).start()
-    urls, seen, deadline = {}, [], time.monotonic() + 20
-    while "Ctrl-C" not in "".join(seen):
-        try:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            process.kill()
-            pytest.fail(f"the shop did not start:\n{''.join(seen)}")
-        seen.append(line)
-        name, _, url = line.strip().partition(" ")
-        if url.strip().startswith("http://127.0.0.1:"):
-            urls[name] = url.strip()
-    return process, urls, lines, seen
-
-
-def stop(process, lines, seen) -> str:
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=20)
-    while not lines.empty():
-        seen.append(lines.get())
-    return "".join(seen)
-
-
 def test_otlp_over_http_reaches_a_real_receiver(otlp_capture):
     endpoint, received = otlp_capture
-    process, urls, lines, seen = run_shop_process(
-        {
-            "OTEL_TRACES_EXPORTER": "otlp",
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-        }
-    )
-    assert set(urls) == {"frontend", "checkout", "inventory", "payment"}
-    answer = requests.post(f"{urls['frontend']}/checkout", json={}, timeout=10)
-    assert answer.status_code == 200
-    output = stop(process, lines, seen)  # shutdown flushes the batch processors
-    assert process.returncode == 0, output
+    settings = {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+    }
+    with ShopProcess(settings) as shop:
+        assert set(shop.urls) == {"frontend", "checkout", "inventory", "payment"}
+        assert requests.post(f"{shop.url()}/checkout", json={}, timeout=10).status_code == 200
+    # Stopping sent Ctrl-C, and the batch processors flushed on the way out.
     services, trace_ids = set(), set()
     while not received.empty():
         path, content_type, body = received.get()
@@ -107,20 +63,36 @@ def test_otlp_over_http_reaches_a_real_receiver(otlp_capture):
                 trace_ids.update(span.trace_id for span in scope.spans)
     assert services == {"frontend", "checkout", "inventory", "payment"}
     assert len(trace_ids) == 1, "one checkout should be one trace"
-    assert "customer c-1042 clicked Buy Now" in output, "logs are echoed to the terminal"
+    assert "customer c-1042 clicked Buy Now" in "".join(shop.output), "logs echo to the terminal"
 
 
 def test_console_exporter_and_sampler_from_the_environment():
-    process, urls, lines, seen = run_shop_process({"OTEL_TRACES_EXPORTER": "console"})
-    requests.post(f"{urls['frontend']}/checkout", json={}, timeout=10)
-    output = stop(process, lines, seen)
+    with ShopProcess({"OTEL_TRACES_EXPORTER": "console"}) as shop:
+        requests.post(f"{shop.url()}/checkout", json={}, timeout=10)
+    output = "".join(shop.output)
     assert '"name": "POST /checkout"' in output and "exporting traces to: console" in output
 
-    process, urls, lines, seen = run_shop_process(
-        {"OTEL_TRACES_EXPORTER": "console", "OTEL_TRACES_SAMPLER": "always_off"}
-    )
-    requests.post(f"{urls['frontend']}/checkout", json={}, timeout=10)
-    output = stop(process, lines, seen)
+    settings = {"OTEL_TRACES_EXPORTER": "console", "OTEL_TRACES_SAMPLER": "always_off"}
+    with ShopProcess(settings) as shop:
+        requests.post(f"{shop.url()}/checkout", json={}, timeout=10)
+    output = "".join(shop.output)
     assert '"name": "POST /checkout"' not in output, "always_off should export nothing"
     # Not sampled is not untraced: the trace id still travels, and the logs still carry it.
     assert "trace_id=" in output
+
+
+def test_a_shop_that_cannot_start_says_why_within_seconds():
+    started = time.monotonic()
+    with pytest.raises(ShopFailedToStart, match="not found in entry point") as failure:
+        ShopProcess({"OTEL_TRACES_EXPORTER": "no-such-exporter"}).start()
+    assert time.monotonic() - started < 10
+    assert "Traceback" not in str(failure.value), "a clear message, not a traceback wall"
+
+
+def test_the_process_is_stopped_also_when_the_block_fails():
+    with pytest.raises(RuntimeError), ShopProcess({"OTEL_TRACES_EXPORTER": "none"}) as shop:
+        url = shop.url()
+        raise RuntimeError("a cell failed")
+    assert not shop.running
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/health", timeout=2)
