@@ -2,7 +2,7 @@
 
 The messages are ``opentelemetry-proto``'s; protobuf's ``json_format`` reads and writes the
 JSON form. OTLP/JSON differs from protobuf's standard JSON mapping in one way that matters
-here: trace and span ids are hex strings, not base64. ``_ids_hex_to_base64`` converts them
+here: trace and span ids are hex strings, not base64. ``_hex_to_base64`` converts them
 before ``json_format`` parses the rest.
 """
 
@@ -52,21 +52,32 @@ def gunzip(body: bytes, limit: int = MAX_BODY_BYTES) -> bytes:
     return data
 
 
-def _ids_hex_to_base64(node) -> None:
-    """OTLP/JSON writes ids as hex; protobuf's JSON mapping expects base64 for bytes."""
+ID_KEYS = ("traceId", "spanId", "parentSpanId")
+
+
+def _convert_ids(node, convert) -> None:
+    """Apply ``convert`` to every trace and span id in an OTLP/JSON document, in place."""
     if isinstance(node, list):
         for item in node:
-            _ids_hex_to_base64(item)
+            _convert_ids(item, convert)
     elif isinstance(node, dict):
         for key, value in node.items():
-            if key in ("traceId", "spanId", "parentSpanId", "trace_id", "span_id",
-                       "parent_span_id") and isinstance(value, str):  # fmt: skip
-                try:
-                    node[key] = base64.b64encode(bytes.fromhex(value)).decode()
-                except ValueError:
-                    raise OtlpError(400, f"{key} {value!r} is not hex") from None
+            if key in ID_KEYS and isinstance(value, str):
+                node[key] = convert(key, value)
             else:
-                _ids_hex_to_base64(value)
+                _convert_ids(value, convert)
+
+
+def _hex_to_base64(key: str, value: str) -> str:
+    """OTLP/JSON writes ids as hex; protobuf's JSON mapping expects base64 for bytes."""
+    try:
+        return base64.b64encode(bytes.fromhex(value)).decode()
+    except ValueError:
+        raise OtlpError(400, f"{key} {value!r} is not hex") from None
+
+
+def _base64_to_hex(key: str, value: str) -> str:
+    return base64.b64decode(value).hex()
 
 
 def parse_request(body: bytes, content_type: str | None) -> ExportTraceServiceRequest:
@@ -81,7 +92,7 @@ def parse_request(body: bytes, content_type: str | None) -> ExportTraceServiceRe
     elif kind == JSON:
         try:
             document = json.loads(body)
-            _ids_hex_to_base64(document)
+            _convert_ids(document, _hex_to_base64)
             json_format.ParseDict(document, request)
         except (ValueError, json_format.ParseError, binascii.Error) as error:
             raise OtlpError(400, f"the body is not OTLP JSON: {error}") from None
@@ -97,22 +108,10 @@ def request_from_json(text: str) -> ExportTraceServiceRequest:
     return parse_request(text.encode(), JSON)
 
 
-def _ids_base64_to_hex(node) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _ids_base64_to_hex(item)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("traceId", "spanId", "parentSpanId") and isinstance(value, str):
-                node[key] = base64.b64decode(value).hex()
-            else:
-                _ids_base64_to_hex(value)
-
-
 def request_to_json(request: ExportTraceServiceRequest) -> str:
     """The OTLP/JSON form of a request: protobuf's JSON mapping with hex ids."""
     document = json_format.MessageToDict(request)
-    _ids_base64_to_hex(document)
+    _convert_ids(document, _base64_to_hex)
     return json.dumps(document, indent=1)
 
 

@@ -21,7 +21,7 @@ from flask import Flask, Response, request
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
 
 from . import otlp
-from .server import BackgroundServer
+from .server import BackgroundServer, ServedApp
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def create_app(store: TraceStore, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> 
     return app
 
 
-class Receiver:
+class Receiver(ServedApp):
     """The receiver on a free 127.0.0.1 port. ``endpoint`` is what an exporter needs."""
 
     def __init__(self, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> None:
@@ -135,19 +135,6 @@ class Receiver:
         self._server = BackgroundServer(create_app(self.store, max_body_bytes), "receiver")
         self.url = self._server.url
         self.endpoint = f"{self.url}/v1/traces"
-
-    def start(self) -> Receiver:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Receiver:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def spans(self) -> list[ReceivedSpan]:
         return self.store.spans()

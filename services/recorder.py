@@ -10,10 +10,10 @@ import threading
 
 from flask import Flask, request
 
-from .server import BackgroundServer
+from .server import BackgroundServer, ServedApp
 
 
-class HeaderRecorder:
+class HeaderRecorder(ServedApp):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.received: list[dict[str, str]] = []
@@ -28,19 +28,6 @@ class HeaderRecorder:
 
         self._server = BackgroundServer(app, "recorder")
         self.url = self._server.url
-
-    def start(self) -> HeaderRecorder:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> HeaderRecorder:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def last(self, header: str) -> str | None:
         """The named header of the last request received (None if absent)."""

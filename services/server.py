@@ -42,3 +42,22 @@ class BackgroundServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._server.server_close()
+
+
+class ServedApp:
+    """Start/stop and ``with`` for a class that serves an app through ``self._server``."""
+
+    _server: BackgroundServer
+
+    def start(self):
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

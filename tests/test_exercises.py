@@ -107,6 +107,17 @@ def with_answers(solution_path: Path, bodies: list[str], out: Path) -> Path:
     return path
 
 
+def assert_fails_with_hint(solution: Path, answers, tmp_path: Path, name: str, hint: str):
+    """The exercise (answers None) or the solution with `answers` fails nbval with `hint`."""
+    if answers is None:
+        notebook = EXERCISES / solution.name
+    else:
+        notebook = with_answers(solution, answers, tmp_path)
+    result = nbval(notebook)
+    assert result.returncode != 0, f"the {name} passed the grader"
+    assert hint in result.stdout, result.stdout[-3000:]
+
+
 EX01 = SOLUTIONS / "01_diagnose_a_trace.ipynb"
 
 
@@ -157,10 +168,7 @@ def test_grader_01_passes_the_solution():
     ],
 )
 def test_grader_01_fails_wrong_answers_with_a_hint(tmp_path, name, answer, hint):
-    notebook = EXERCISES / EX01.name if answer is None else with_answers(EX01, [answer], tmp_path)
-    result = nbval(notebook)
-    assert result.returncode != 0, f"the {name} passed the grader"
-    assert hint in result.stdout, result.stdout[-3000:]
+    assert_fails_with_hint(EX01, None if answer is None else [answer], tmp_path, name, hint)
 
 
 EX02 = SOLUTIONS / "02_queue_hop.ipynb"
@@ -195,13 +203,7 @@ def test_grader_02_passes_the_solution(tmp_path):
     ],
 )  # fmt: skip
 def test_grader_02_fails_wrong_answers_with_a_hint(tmp_path, name, send, receive, hint):
-    if send is None:
-        notebook = EXERCISES / EX02.name
-    else:
-        notebook = with_answers(EX02, [send, receive], tmp_path)
-    result = nbval(notebook)
-    assert result.returncode != 0, f"the {name} passed the grader"
-    assert hint in result.stdout, result.stdout[-3000:]
+    assert_fails_with_hint(EX02, None if send is None else [send, receive], tmp_path, name, hint)
 
 
 EX03 = SOLUTIONS / "03_provider.ipynb"
@@ -237,10 +239,4 @@ def test_grader_03_passes_the_solution(tmp_path):
     ],
 )  # fmt: skip
 def test_grader_03_fails_wrong_answers_with_a_hint(tmp_path, name, tag, build, hint):
-    if tag is None:
-        notebook = EXERCISES / EX03.name
-    else:
-        notebook = with_answers(EX03, [tag, build], tmp_path)
-    result = nbval(notebook)
-    assert result.returncode != 0, f"the {name} passed the grader"
-    assert hint in result.stdout, result.stdout[-3000:]
+    assert_fails_with_hint(EX03, None if tag is None else [tag, build], tmp_path, name, hint)

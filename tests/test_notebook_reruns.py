@@ -18,13 +18,15 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
 )
 
 PROBE = """
-import json, socket, threading
+import json, threading
 from services.shop import _running
+from services.process import _running as _running_processes
 def _open_shop_ports():
     ports = [int(u.rsplit(':', 1)[1]) for s in list(_running) for u in s.urls.values()]
     return len(ports)
 print(json.dumps({"threads": sorted(t.name for t in threading.enumerate()),
-                  "running_shops": len(_running), "open_shop_ports": _open_shop_ports()}))
+                  "running_shops": len(_running), "open_shop_ports": _open_shop_ports(),
+                  "shop_processes": len(_running_processes)}))
 """
 
 
@@ -58,6 +60,7 @@ def test_runs_twice_in_one_kernel_without_leaks(path):
     assert runs[0] == runs[1], "checked outputs differ between two runs"
     assert all(runs[0]), "a checked cell printed nothing"
     assert after["running_shops"] == 0 and after["open_shop_ports"] == 0
+    assert after["shop_processes"] == 0, "a shop process was left running"
     leaked = sorted(set(after["threads"]) - set(baseline["threads"]))
     assert not leaked, f"threads left running: {leaked}"
     stored = checked_outputs(nbformat.read(path, as_version=4))
