@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
+from werkzeug.exceptions import HTTPException
 
 from .telemetry import ServiceTelemetry
 
@@ -18,6 +19,14 @@ def create_service_app(telemetry: ServiceTelemetry) -> Flask:
     @app.before_request
     def _mark_active_service():
         telemetry.activate()
+
+    @app.errorhandler(Exception)
+    def _log_unhandled(error):
+        # Into the service's own log, as one line: no traceback on the notebook's stderr.
+        if isinstance(error, HTTPException):
+            return error
+        telemetry.error("unhandled %s: %s", type(error).__name__, error)
+        return jsonify(error="Internal error"), 500
 
     @app.get("/health")
     def health():

@@ -104,7 +104,9 @@ def test_lesson_03_shows_spans_received_over_otlp(built_book, serve, watch):
     text = page.inner_text("main")
     assert "the receiver got 9 spans from checkout, frontend, inventory, payment" in text
     assert "payment  payment-provider authorize" in text, "the console exporter's lines"
-    assert "415 text/xml" in text and "still serving: True" in text
+    assert "415 text/xml" in text and "413 application/json" in text
+    assert "still serving: True" in text
+    assert "already shutdown" not in text, "each provider needs its own exporter"
     bars = page.locator(".js-plotly-plot").first.locator(".barlayer .bars path")
     assert bars.count() == 9
     assert view.errors == [] and view.outside == []

@@ -200,6 +200,16 @@ def test_grader_02_passes_the_solution(tmp_path):
         ("no extract", SEND, RECEIVE.replace(', context=extract(message["headers"])', ""),
          "started new traces"),
         ("wrong kinds", SEND.replace("PRODUCER", "INTERNAL"), RECEIVE, "PRODUCER spans"),
+        ("context in the order itself",
+         SEND.replace('headers = {}', 'headers = order').replace(
+             'queue.put({"headers": headers, "body": order})', "queue.put(order)"),
+         RECEIVE.replace('message["headers"]', "message"), "travels in the headers"),
+        ("attached and never detached", SEND,
+         "from opentelemetry.context import attach\n    "
+         'attach(extract(message["headers"]))\n    '
+         'with tracer.start_as_current_span("process order", kind=SpanKind.CONSUMER):\n'
+         "        pass", "left the extracted context attached"),
+        ("span names", SEND.replace('"send order"', '"xx"'), RECEIVE, "name them 'send order'"),
     ],
 )  # fmt: skip
 def test_grader_02_fails_wrong_answers_with_a_hint(tmp_path, name, send, receive, hint):
@@ -236,6 +246,10 @@ def test_grader_03_passes_the_solution(tmp_path):
          "it is on the resource, not the span"),
         ("no environment", TAG, BUILD.replace(', "deployment.environment.name": "workshop"', ""),
          "deployment.environment.name"),
+        ("hard-coded service name", TAG,
+         BUILD.replace('"service.name": service', '"service.name": "shop"'), "using the argument"),
+        ("a tagger that raises", 'raise ValueError("no release today")', BUILD,
+         "answered [500, 500]"),
     ],
 )  # fmt: skip
 def test_grader_03_fails_wrong_answers_with_a_hint(tmp_path, name, tag, build, hint):

@@ -205,3 +205,11 @@ def test_the_w3c_test_endpoint_propagates_the_incoming_context(shop):
 
     bad = requests.post(f"{shop.url()}/test", json={"url": "x"}, timeout=5)
     assert bad.status_code == 400 and "JSON array" in bad.json()["error"]
+
+
+def test_an_unhandled_error_is_one_line_in_the_services_log_and_a_500(shop, capfd):
+    answer = requests.post(f"{shop.url('checkout')}/orders", json={"item": "grinder"}, timeout=5)
+    assert answer.status_code == 500 and answer.json() == {"error": "Internal error"}
+    assert any("unhandled KeyError" in line for line in shop.logs["checkout"])
+    assert "Traceback" not in capfd.readouterr().err
+    assert checkout(shop).status_code == 200

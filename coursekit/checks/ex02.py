@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import dataclass, field
 
+from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -19,6 +21,17 @@ from ..spans import SpanRecord, records
 from .report import NotYet, call_learner_code, run_check
 
 ORDERS = ("ord-0001", "ord-0002", "ord-0003")
+
+
+@dataclass
+class HopRun:
+    """What the last run of the hop saw, for the check's hints."""
+
+    messages: list = field(default_factory=list)
+    context_left_attached: bool = False
+
+
+last_run = HopRun()
 
 
 class NoMessage(Exception):
@@ -31,6 +44,8 @@ def run_queue_hop(send, receive, orders=ORDERS, *, strict: bool = False) -> list
 
     With ``strict``, a missing message raises NoMessage instead of ending the worker.
     """
+    global last_run
+    last_run = HopRun()
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "checkout"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -46,11 +61,15 @@ def run_queue_hop(send, receive, orders=ORDERS, *, strict: bool = False) -> list
                 if strict:
                     problems.append(NoMessage())
                 return
+            last_run.messages.append(message)
             try:
                 receive(tracer, message)
             except BaseException as error:  # reported by the caller, in the caller's thread
                 problems.append(error)
                 return
+            # Whatever receive attached must be detached again by the time it returns.
+            if trace.get_current_span().get_span_context().is_valid:
+                last_run.context_left_attached = True
 
     with tracer.start_as_current_span("POST /orders"):
         for order in orders:
@@ -83,20 +102,34 @@ def _check(send, receive) -> str:
         if not callable(function):
             raise NotYet(f"{name} is not a function: define it with def {name}(...): ...")
     spans = _spans_or_hint(send, receive)
+    for message in last_run.messages:
+        if not isinstance(message, dict) or set(message) != {"headers", "body"}:
+            raise NotYet(
+                f"a message on the queue is {message!r}: put {{'headers': headers, 'body': "
+                "order}, so the context travels in the headers, apart from the order."
+            )
     request = next(s for s in spans if s.name == "POST /orders")
     producers = [s for s in spans if s.kind == "producer"]
     consumers = [s for s in spans if s.kind == "consumer"]
     if len(producers) != len(ORDERS):
         raise NotYet(
-            f"send made {len(producers)} PRODUCER spans for {len(ORDERS)} orders: start one span "
-            "per message with kind=SpanKind.PRODUCER."
+            f"send made {len(producers)} finished PRODUCER spans for {len(ORDERS)} orders: start "
+            "and end one span per message, with tracer.start_as_current_span('send order', "
+            "kind=SpanKind.PRODUCER) in a with block (which also ends it)."
         )
     if any(p.parent_id != request.span_id for p in producers):
         raise NotYet("a PRODUCER span is not a child of the request span: start it in send.")
     if len(consumers) != len(ORDERS):
         raise NotYet(
-            f"receive made {len(consumers)} CONSUMER spans for {len(ORDERS)} messages: start "
-            "one span per message with kind=SpanKind.CONSUMER."
+            f"receive made {len(consumers)} finished CONSUMER spans for {len(ORDERS)} messages: "
+            "start and end one span per message, with tracer.start_as_current_span("
+            "'process order', kind=SpanKind.CONSUMER, context=...) in a with block."
+        )
+    names = {s.name for s in producers} | {s.name for s in consumers}
+    if names != {"send order", "process order"}:
+        raise NotYet(
+            f"the spans are named {sorted(names)}: name them 'send order' (PRODUCER) and "
+            "'process order' (CONSUMER), so a trace reads as what happened."
         )
     if any(c.trace_id != request.trace_id for c in consumers):
         raise NotYet(
@@ -112,6 +145,12 @@ def _check(send, receive) -> str:
         )
     if {c.parent_id for c in consumers} != producer_ids:
         raise NotYet("each CONSUMER span should be the child of the PRODUCER span of its message.")
+    if last_run.context_left_attached:
+        raise NotYet(
+            "receive left the extracted context attached to the worker thread, so the next "
+            "message would start under it: pass context= to start_as_current_span instead of "
+            "attach(), or detach() the token before returning."
+        )
     return "the queue hop carries the trace: one trace, each consumer under its producer."
 
 
