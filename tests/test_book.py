@@ -65,16 +65,21 @@ def test_lesson_waterfall_renders_and_quiz_answers_show_feedback(built_book, ser
     assert view.errors == [] and view.outside == []
 
 
-def test_slides_work_offline(tmp_path, serve, watch):
-    deck = render(ROOT / "notebooks" / "01_incident.ipynb", tmp_path)
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_slides_work_offline(tmp_path, serve, watch, lesson):
+    deck = render(lesson, tmp_path)
     view = watch(serve(tmp_path))
     view.open(deck.name)
     page = view.page
     page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()")
-    assert page.locator(".reveal .slides > section").count() >= 8
-    assert page.locator(".js-plotly-plot").count() == 2
-    quiz = page.locator(".coursekit-quiz").first
-    assert quiz.count() == 1 and "application/vnd.jupyter.widget-view" not in deck.read_text()
+    assert page.locator(".reveal .slides > section").count() >= 6
+    assert page.locator(".js-plotly-plot").count() >= 1
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(state="attached")
+    assert page.locator(".coursekit-quiz").count() >= 2, "quizzes keep their HTML form"
+    assert "application/vnd.jupyter.widget-view" not in deck.read_text()
     assert view.errors == [] and view.outside == []
 
 
