@@ -9,7 +9,9 @@ Bad input gets a clear status, and the receiver keeps serving:
 - 415: a content type other than ``application/x-protobuf`` or ``application/json``.
 
 Spans with invalid ids are dropped and counted in a partial-success answer, as the OTLP
-specification asks. Start it with ``start_receiver()``, or ``with Receiver() as receiver``.
+specification asks. With a ``tail_sampler`` (see tail_sampling.py), it keeps only the
+traces the sampler's policies keep, as a Collector with ``tail_sampling`` would.
+Start it with ``start_receiver()``, or ``with Receiver() as receiver``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
 
 from . import otlp
 from .server import BackgroundServer, ServedApp
+from .tail_sampling import TailSampler
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,12 @@ def _valid_ids(span: SpanProto) -> bool:
 
 
 class TraceStore:
-    """The spans received so far (thread-safe)."""
+    """The spans received so far (thread-safe), after tail sampling if there is a sampler."""
 
-    def __init__(self) -> None:
+    def __init__(self, tail_sampler: TailSampler | None = None) -> None:
         self._lock = threading.Lock()
         self._spans: list[ReceivedSpan] = []
+        self.tail_sampler = tail_sampler
         self.requests = 0
         self.rejected_spans = 0
 
@@ -77,13 +81,23 @@ class TraceStore:
                         accepted.append(ReceivedSpan(resource, scope_spans.scope.name, span))
                     else:
                         rejected += 1
+        if self.tail_sampler is not None:
+            accepted = self.tail_sampler.add(accepted)
         with self._lock:
             self._spans.extend(accepted)
             self.requests += 1
             self.rejected_spans += rejected
         return rejected
 
+    def decide(self, force: bool = False) -> None:
+        """Let the tail sampler decide the traces whose wait is over (all, with ``force``)."""
+        if self.tail_sampler is not None:
+            kept = self.tail_sampler.decide(force=force)
+            with self._lock:
+                self._spans.extend(kept)
+
     def spans(self) -> list[ReceivedSpan]:
+        self.decide()
         with self._lock:
             return list(self._spans)
 
@@ -130,14 +144,20 @@ def create_app(store: TraceStore, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> 
 class Receiver(ServedApp):
     """The receiver on a free 127.0.0.1 port. ``endpoint`` is what an exporter needs."""
 
-    def __init__(self, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> None:
-        self.store = TraceStore()
+    def __init__(
+        self, max_body_bytes: int = otlp.MAX_BODY_BYTES, tail_sampler: TailSampler | None = None
+    ) -> None:
+        self.store = TraceStore(tail_sampler)
         self._server = BackgroundServer(create_app(self.store, max_body_bytes), "receiver")
         self.url = self._server.url
         self.endpoint = f"{self.url}/v1/traces"
 
     def spans(self) -> list[ReceivedSpan]:
         return self.store.spans()
+
+    def decide_now(self) -> None:
+        """Tail sampling: decide every pending trace now instead of after the wait."""
+        self.store.decide(force=True)
 
     def clear(self) -> None:
         self.store.clear()
