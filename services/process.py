@@ -19,9 +19,9 @@ import subprocess
 import sys
 import threading
 import time
-import weakref
 
-_running: weakref.WeakSet[ShopProcess] = weakref.WeakSet()
+#: Every running shop process (a strong set, as in shop.py).
+_running: set[ShopProcess] = set()
 
 
 class ShopFailedToStart(RuntimeError):

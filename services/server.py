@@ -26,6 +26,8 @@ class BackgroundServer:
         self.url = f"http://127.0.0.1:{self._server.server_port}"
 
     def start(self) -> BackgroundServer:
+        if self._thread is not None:  # already serving: starting twice is harmless
+            return self
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

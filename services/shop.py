@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import weakref
 from collections.abc import Callable
 
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -29,7 +28,9 @@ SERVICE_MODULES = {
     "payment": payment,
 }
 
-_running: weakref.WeakSet[Shop] = weakref.WeakSet()
+#: Every running shop. A strong set: a shop whose variable was reassigned (a notebook cell
+#: run twice) still serves, and must still be found and stopped.
+_running: set[Shop] = set()
 
 
 class Shop:

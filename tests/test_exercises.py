@@ -65,8 +65,10 @@ def test_exercises_hold_no_solution_and_keep_the_passed_line():
             for c in nbformat.read(solution_path, 4).cells
             if "solution" in c.metadata.get("tags", [])
         ]
+        exercise_sources = [c.source for c in exercise.cells]
+        assert solution_only, "each solution explains itself in a cell tagged solution"
         for cell in solution_only:
-            assert cell.source not in text
+            assert cell.source not in exercise_sources
         checked = [c for c in exercise.cells if "nbval-check-output" in c.metadata.get("tags", [])]
         assert checked and all("passed" in str(c.outputs) for c in checked)
 

@@ -140,3 +140,12 @@ def test_an_empty_request_is_accepted_and_stop_frees_the_port():
     receiver.stop()
     with pytest.raises(requests.ConnectionError):
         post(receiver, b"", otlp.PROTOBUF)
+
+
+def test_starting_twice_or_with_a_started_receiver_leaks_no_thread():
+    import threading
+
+    baseline = threading.active_count()
+    with start_receiver() as receiver:  # start_receiver() started it; `with` starts it again
+        receiver.start()
+    assert threading.active_count() == baseline

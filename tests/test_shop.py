@@ -7,6 +7,7 @@ import re
 import socket
 import threading
 
+import pytest
 import requests
 from conftest import checkout
 
@@ -213,3 +214,20 @@ def test_an_unhandled_error_is_one_line_in_the_services_log_and_a_500(shop, capf
     assert any("unhandled KeyError" in line for line in shop.logs["checkout"])
     assert "Traceback" not in capfd.readouterr().err
     assert checkout(shop).status_code == 200
+
+
+def test_a_shop_nobody_refers_to_any_more_is_still_stopped():
+    import gc
+
+    from services import stop_all_shops
+
+    baseline = threading.active_count()
+    shop = start_shop()
+    url = shop.url()
+    del shop  # a notebook cell `shop = start_shop()` run twice does this
+    gc.collect()
+    assert requests.get(f"{url}/health", timeout=5).ok
+    stop_all_shops()
+    assert threading.active_count() == baseline
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/health", timeout=2)
