@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from .widget_bundle import with_widget
+
 BANKS = Path(__file__).parent / "quizzes"
 LABELS = {"A": "ABCDEFGH", "1": "12345678"}
 
@@ -126,13 +128,7 @@ class Quiz:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": self._text(), "text/html": self.static_html()}
-        try:
-            widget_bundle = self.widget()._repr_mimebundle_()
-        except ImportError:  # no ipywidgets: the HTML form still works
-            return bundle
-        widget_data = widget_bundle[0] if isinstance(widget_bundle, tuple) else widget_bundle
-        bundle.update({k: v for k, v in widget_data.items() if k != "text/plain"})
-        return bundle
+        return with_widget(bundle, self.widget)
 
     def _text(self) -> str:
         lines = [self.question]

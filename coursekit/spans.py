@@ -86,6 +86,15 @@ def from_otlp(received) -> SpanRecord:
     )
 
 
+def from_otlp_json(text: str) -> list[SpanRecord]:
+    """Records from an OTLP/JSON document, as a backend or the Collector's file exporter
+    writes it (ids in hex)."""
+    from services.otlp import request_from_json
+    from services.receiver import received_spans
+
+    return records(received_spans(request_from_json(text)))
+
+
 def _record(span) -> SpanRecord:
     if isinstance(span, SpanRecord):
         return span

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from .widget_bundle import with_widget
+
 FIELDS = (("version", 2), ("trace id", 32), ("parent span id", 16), ("flags", 2))
 HEX = set(string.hexdigits.lower())
 
@@ -83,12 +85,9 @@ def reasons(header: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def decode(header: str, tracestate: str | None = None) -> Decoded:
+def decode(header: str) -> Decoded:
     """Decode with OpenTelemetry's propagator; explain the refusal if it refuses."""
-    carrier = {"traceparent": header}
-    if tracestate is not None:
-        carrier["tracestate"] = tracestate
-    context = TraceContextTextMapPropagator().extract(carrier)
+    context = TraceContextTextMapPropagator().extract({"traceparent": header})
     span_context = trace.get_current_span(context).get_span_context()
     if not span_context.is_valid:
         why = reasons(header) or ("the propagator refused it (a rule this decoder does not know)",)
@@ -126,13 +125,7 @@ class TraceparentDecoder:
     def _repr_mimebundle_(self, include=None, exclude=None):
         decoded = decode(self.header)
         bundle = {"text/plain": str(decoded), "text/html": decoded._repr_html_()}
-        try:
-            widget = self.widget()._repr_mimebundle_()
-        except ImportError:
-            return bundle
-        data = widget[0] if isinstance(widget, tuple) else widget
-        bundle.update({k: v for k, v in data.items() if k != "text/plain"})
-        return bundle
+        return with_widget(bundle, self.widget)
 
 
 def traceparent_decoder(header: str) -> TraceparentDecoder:

@@ -12,7 +12,12 @@ import argparse
 import threading
 
 from .config import ShopConfig
-from .environment import check_environment, exporter_names, provider_from_environment
+from .environment import (
+    check_environment,
+    exporter_names,
+    provider_from_environment,
+    use_default_exporter,
+)
 from .shop import Shop
 
 
@@ -48,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         checkout_slow_pricing_ms=args.checkout_slow_pricing_ms,
         tracing=not args.no_tracing,
     )
+    use_default_exporter()
     if config.tracing:
         try:
             check_environment()

@@ -11,6 +11,7 @@ and timeouts from ``OTEL_EXPORTER_OTLP_*`` themselves; the SDK's ``TracerProvide
 from __future__ import annotations
 
 import os
+from functools import cache
 
 from opentelemetry.sdk._configuration import _get_exporter_names, _import_exporters
 from opentelemetry.sdk.trace import TracerProvider
@@ -22,21 +23,29 @@ from .telemetry import make_tracer_provider
 DEFAULT_EXPORTER = "console"
 
 
-def exporter_names() -> list[str]:
+def use_default_exporter() -> None:
+    """Without OTEL_TRACES_EXPORTER, export to DEFAULT_EXPORTER (call once, at start-up)."""
     os.environ.setdefault("OTEL_TRACES_EXPORTER", DEFAULT_EXPORTER)
+
+
+def exporter_names() -> list[str]:
     return _get_exporter_names("traces")
+
+
+@cache
+def _exporter_classes(names: tuple[str, ...]) -> tuple:
+    return tuple(_import_exporters(list(names), [], [])[0].values())
 
 
 def provider_from_environment(service: str) -> TracerProvider:
     """A provider for one service, exporting as the OTEL_* variables say (batched)."""
-    exporter_classes, _, _ = _import_exporters(exporter_names(), [], [])
     provider = make_tracer_provider(service)
-    for exporter_class in exporter_classes.values():
+    for exporter_class in _exporter_classes(tuple(exporter_names())):
         provider.add_span_processor(BatchSpanProcessor(exporter_class()))
     return provider
 
 
 def check_environment() -> None:
     """Raise a one-line error for an exporter or sampler the OTEL_* variables name wrongly."""
-    _import_exporters(exporter_names(), [], [])
-    TracerProvider()  # reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
+    _exporter_classes(tuple(exporter_names()))
+    TracerProvider(shutdown_on_exit=False)  # reads OTEL_TRACES_SAMPLER(_ARG)

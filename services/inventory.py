@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import random
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,17 +10,13 @@ from flask import jsonify, request
 
 from .app import create_service_app
 from .config import ShopConfig
+from .jitter import Jitter
 from .telemetry import ServiceTelemetry
 
 
 def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, str]):
     app = create_service_app(telemetry)
-    jitter = random.Random(config.seed + 3)
-    jitter_lock = threading.Lock()
-
-    def work_ms() -> float:
-        with jitter_lock:
-            return config.base_latency_ms * (1 + jitter.random() / 2)
+    work_ms = Jitter(config.seed + 3, config.base_latency_ms).work_ms
 
     def check_warehouse(number: int) -> None:
         with telemetry.tracer.start_as_current_span(

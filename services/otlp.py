@@ -23,7 +23,6 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
-CONTENT_TYPES = (PROTOBUF, JSON)
 #: The largest body accepted, compressed or not (the Collector's default is far larger).
 MAX_BODY_BYTES = 4 * 1024 * 1024
 

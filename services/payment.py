@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import random
 import threading
 import time
 
@@ -12,6 +11,7 @@ from opentelemetry.trace import SpanKind
 
 from .app import create_service_app
 from .config import ShopConfig
+from .jitter import Jitter
 from .telemetry import ServiceTelemetry
 
 PROVIDER = "acme-payments"
@@ -23,7 +23,7 @@ class ProviderTimeout(TimeoutError):
 
 def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, str]):
     app = create_service_app(telemetry)
-    jitter = random.Random(config.seed + 4)
+    work_ms = Jitter(config.seed + 4, config.base_latency_ms).work_ms
     lock = threading.Lock()
     charge_numbers = itertools.count(1)
 
@@ -39,9 +39,7 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
                 raise ProviderTimeout(
                     f"{PROVIDER} did not answer within {config.payment_provider_timeout_s} s"
                 )
-            with lock:
-                wait_ms = config.base_latency_ms * (1 + jitter.random() / 2)
-            time.sleep(wait_ms / 1000)
+            time.sleep(work_ms() / 1000)
             return "auth-ok"
 
     @app.post("/charge")

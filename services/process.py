@@ -29,12 +29,10 @@ class ShopFailedToStart(RuntimeError):
 
 
 class ShopProcess:
-    def __init__(self, env: dict[str, str] | None = None, args: list[str] | None = None,
-                 start_timeout: float = 20) -> None:  # fmt: skip
+    def __init__(self, env: dict[str, str] | None = None, start_timeout: float = 20) -> None:
         # The child gets this environment minus any OTEL_* settings, plus ``env``.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
         self.env.update(env or {}, PYTHONUNBUFFERED="1")
-        self.args = args or []
         self.start_timeout = start_timeout
         self.urls: dict[str, str] = {}
         self.output: list[str] = []
@@ -43,11 +41,12 @@ class ShopProcess:
 
     def start(self) -> ShopProcess:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "services", *self.args],
+            [sys.executable, "-m", "services"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env,
         )  # fmt: skip
         _running.add(self)
-        threading.Thread(target=self._read_output, daemon=True, name="shop-process").start()
+        self._reader = threading.Thread(target=self._read_output, daemon=True, name="shop-process")
+        self._reader.start()
         deadline = time.monotonic() + self.start_timeout
         line = ""
         while "Ctrl-C" not in line:  # the last line the shop prints once it serves
@@ -55,7 +54,7 @@ class ShopProcess:
                 line = self._lines.get(timeout=max(0.05, deadline - time.monotonic()))
             except queue.Empty:
                 line = None
-            if line is None:  # the process ended, or the deadline passed
+            if line is None or time.monotonic() > deadline:  # it ended, or is too slow
                 self.stop()
                 raise ShopFailedToStart(
                     "the shop process did not start; its output was:\n" + "".join(self.output)
@@ -78,14 +77,17 @@ class ShopProcess:
         """Ctrl-C, so exporters flush; kill if it does not exit in time. Safe to repeat."""
         process, self._process = self._process, None
         _running.discard(self)
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._reader.join(timeout=5)  # it reads to the end of the output, then stops
+        process.stdout.close()
 
     @property
     def running(self) -> bool:

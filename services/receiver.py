@@ -60,6 +60,15 @@ def _valid_ids(span: SpanProto) -> bool:
     )
 
 
+def received_spans(export: otlp.ExportTraceServiceRequest):
+    """Every span of an export request, with its resource and scope."""
+    for resource_spans in export.resource_spans:
+        resource = attributes(resource_spans.resource.attributes)
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                yield ReceivedSpan(resource, scope_spans.scope.name, span)
+
+
 class TraceStore:
     """The spans received so far (thread-safe), after tail sampling if there is a sampler."""
 
@@ -73,14 +82,11 @@ class TraceStore:
     def add(self, export: otlp.ExportTraceServiceRequest) -> int:
         """Keep the request's valid spans; return how many were rejected."""
         accepted, rejected = [], 0
-        for resource_spans in export.resource_spans:
-            resource = attributes(resource_spans.resource.attributes)
-            for scope_spans in resource_spans.scope_spans:
-                for span in scope_spans.spans:
-                    if _valid_ids(span):
-                        accepted.append(ReceivedSpan(resource, scope_spans.scope.name, span))
-                    else:
-                        rejected += 1
+        for received in received_spans(export):
+            if _valid_ids(received.otlp_span):
+                accepted.append(received)
+            else:
+                rejected += 1
         if self.tail_sampler is not None:
             accepted = self.tail_sampler.add(accepted)
         with self._lock:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,7 +89,13 @@ def _seconds(value) -> float:
 class TailSampler:
     """Holds spans per trace; after ``decision_wait_s``, keeps a trace if a policy samples it."""
 
-    def __init__(self, policies: list[Policy], decision_wait_s: float = 30.0, clock=time.monotonic):
+    def __init__(
+        self,
+        policies: list[Policy],
+        decision_wait_s: float = 30.0,
+        clock=time.monotonic,
+        num_traces: int = 50_000,
+    ):
         if not policies:
             raise ValueError("tail sampling needs at least one policy")
         self.policies = policies
@@ -97,7 +103,10 @@ class TailSampler:
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: dict[bytes, tuple[float, list]] = {}
-        self._decided: dict[bytes, bool] = {}
+        # Decisions remembered for late spans; the oldest are forgotten past num_traces,
+        # as the Collector forgets traces past its num_traces.
+        self._decided: OrderedDict[bytes, bool] = OrderedDict()
+        self.num_traces = num_traces
         self.kept_by = Counter()  # policy name -> traces it sampled
         self.traces_kept = 0
         self.traces_dropped = 0
@@ -110,6 +119,7 @@ class TailSampler:
             Policy(p["name"], p["type"], dict(p.get(p["type"]) or {})) for p in settings["policies"]
         ]
         wait = _seconds(settings.get("decision_wait", "30s"))
+        options.setdefault("num_traces", int(settings.get("num_traces", 50_000)))
         return cls(policies, options.pop("decision_wait_s", wait), **options)
 
     @classmethod
@@ -145,6 +155,8 @@ class TailSampler:
                 _, spans = self._pending.pop(trace_id)
                 sampled_by = [p.name for p in self.policies if p.samples(trace_id, spans, now)]
                 self._decided[trace_id] = bool(sampled_by)
+                if len(self._decided) > self.num_traces:
+                    self._decided.popitem(last=False)
                 if sampled_by:
                     self.traces_kept += 1
                     self.kept_by.update(sampled_by)

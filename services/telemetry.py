@@ -16,6 +16,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -53,12 +54,16 @@ class _ActiveServiceTracer(trace.Tracer):
 
     def __init__(self, *args, **kwargs) -> None:
         self._args, self._kwargs = args, kwargs
+        self._tracers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _delegate(self) -> trace.Tracer:
         provider = _current_provider.get()
         if provider is None:  # not inside a shop request: the learner's own calls
             return trace.NoOpTracer()
-        return provider.get_tracer(*self._args, **self._kwargs)
+        tracer = self._tracers.get(provider)
+        if tracer is None:  # one tracer per provider, not one per client span
+            tracer = self._tracers[provider] = provider.get_tracer(*self._args, **self._kwargs)
+        return tracer
 
     def start_span(self, *args, **kwargs):
         return self._delegate().start_span(*args, **kwargs)
@@ -108,12 +113,10 @@ class _LinesHandler(logging.Handler):
     def __init__(self, lines: list[str], echo: bool) -> None:
         super().__init__()
         self.lines, self.echo = lines, echo
-        self._lock_lines = threading.Lock()
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def emit(self, record: logging.LogRecord) -> None:  # logging holds the handler's lock
         line = self.format(record)
-        with self._lock_lines:
-            self.lines.append(line)
+        self.lines.append(line)
         if self.echo:
             print(line, flush=True)
 

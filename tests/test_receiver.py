@@ -16,6 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 import coursekit as ck
+from coursekit.spans import from_otlp_json
 from services import otlp
 from services.receiver import start_receiver
 from services.shop import Shop
@@ -67,6 +68,9 @@ def test_otlp_json_round_trip_matches_protobuf(receiver):
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json"
     received = ck.records(receiver.spans())
     expected = ck.records(sdk_spans)
+    from_file = from_otlp_json(document)  # the kit reads an OTLP/JSON document directly
+    assert [r.span_id for r in from_file] == [r.span_id for r in expected]
+    assert len(ck.waterfall(from_file).data) == 4
     assert [(r.trace_id, r.span_id, r.parent_id, r.name, r.service, r.kind, r.status)
             for r in received] == [
            (r.trace_id, r.span_id, r.parent_id, r.name, r.service, r.kind, r.status)

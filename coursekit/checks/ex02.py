@@ -25,84 +25,75 @@ ORDERS = ("ord-0001", "ord-0002", "ord-0003")
 
 @dataclass
 class HopRun:
-    """What the last run of the hop saw, for the check's hints."""
+    """What one run of the hop produced: its spans, and what the worker saw."""
 
+    spans: list[SpanRecord] = field(default_factory=list)
     messages: list = field(default_factory=list)
     context_left_attached: bool = False
+    queue_ran_dry: bool = False
 
 
-last_run = HopRun()
-
-
-class NoMessage(Exception):
-    """The worker found the queue empty: send did not put a message for every order."""
-
-
-def run_queue_hop(send, receive, orders=ORDERS, *, strict: bool = False) -> list[SpanRecord]:
+def _run(send, receive, orders=ORDERS) -> HopRun:
     """Inside a "POST /orders" span, ``send`` each order onto a queue; a worker thread
-    takes each message off the queue and calls ``receive``. Returns the finished spans.
-
-    With ``strict``, a missing message raises NoMessage instead of ending the worker.
-    """
-    global last_run
-    last_run = HopRun()
+    takes each message off it and calls ``receive``. The learner's exceptions reach the
+    caller as NotYet hints."""
+    run = HopRun()
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "checkout"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("exercise-02")
     messages: queue.Queue = queue.Queue()
-    problems: list[BaseException] = []
+    problems: list[NotYet] = []
 
     def worker():
         for _ in orders:
             try:
                 message = messages.get(timeout=1)
             except queue.Empty:
-                if strict:
-                    problems.append(NoMessage())
+                run.queue_ran_dry = True
                 return
-            last_run.messages.append(message)
+            run.messages.append(message)
             try:
-                receive(tracer, message)
-            except BaseException as error:  # reported by the caller, in the caller's thread
-                problems.append(error)
+                call_learner_code(receive, tracer, message, name="receive")
+            except NotYet as problem:  # reported by the caller, in the caller's thread
+                problems.append(problem)
                 return
             # Whatever receive attached must be detached again by the time it returns.
             if trace.get_current_span().get_span_context().is_valid:
-                last_run.context_left_attached = True
+                run.context_left_attached = True
 
-    with tracer.start_as_current_span("POST /orders"):
-        for order in orders:
-            send(tracer, messages, {"order_id": order})
-    thread = threading.Thread(target=worker, name="queue-worker")
-    thread.start()
-    thread.join(timeout=10)
-    provider.shutdown()
+    try:
+        with tracer.start_as_current_span("POST /orders"):
+            for order in orders:
+                call_learner_code(send, tracer, messages, {"order_id": order}, name="send")
+        thread = threading.Thread(target=worker, name="queue-worker", daemon=True)
+        thread.start()
+        thread.join(timeout=10)
+    finally:
+        provider.shutdown()
     if problems:
         raise problems[0]
-    return records(exporter.get_finished_spans())
+    run.spans = records(exporter.get_finished_spans())
+    return run
 
 
-def _spans_or_hint(send, receive) -> list[SpanRecord]:
-    try:
-        return call_learner_code(
-            lambda: run_queue_hop(send, receive, strict=True), name="send/receive"
-        )
-    except NotYet as problem:
-        if "NoMessage" in str(problem):
-            raise NotYet(
-                "the worker found no message on the queue: send must put one message per "
-                "order on it, e.g. queue.put({'headers': headers, 'body': order})"
-            ) from None
-        raise
+def run_queue_hop(send, receive, orders=ORDERS) -> list[SpanRecord]:
+    """Run the hop with ``send`` and ``receive``; return the finished spans."""
+    return _run(send, receive, orders).spans
 
 
 def _check(send, receive) -> str:
     for function, name in ((send, "send"), (receive, "receive")):
         if not callable(function):
             raise NotYet(f"{name} is not a function: define it with def {name}(...): ...")
-    spans = _spans_or_hint(send, receive)
-    for message in last_run.messages:
+    run = _run(send, receive)
+    if run.queue_ran_dry:
+        raise NotYet(
+            "the worker found no message on the queue: send must put one message per "
+            "order on it, e.g. queue.put({'headers': headers, 'body': order})"
+        )
+    spans = run.spans
+    for message in run.messages:
         if not isinstance(message, dict) or set(message) != {"headers", "body"}:
             raise NotYet(
                 f"a message on the queue is {message!r}: put {{'headers': headers, 'body': "
@@ -145,7 +136,7 @@ def _check(send, receive) -> str:
         )
     if {c.parent_id for c in consumers} != producer_ids:
         raise NotYet("each CONSUMER span should be the child of the PRODUCER span of its message.")
-    if last_run.context_left_attached:
+    if run.context_left_attached:
         raise NotYet(
             "receive left the extracted context attached to the worker thread, so the next "
             "message would start under it: pass context= to start_as_current_span instead of "

@@ -25,7 +25,7 @@ SERVICES = {"frontend", "checkout", "inventory", "payment"}
 
 
 def _received(build_provider):
-    first, second = Receiver().start(), Receiver().start()
+    first, second = Receiver(), Receiver()
 
     def provider(service):
         made = call_learner_code(build_provider, service, [first.endpoint, second.endpoint],
@@ -40,6 +40,8 @@ def _received(build_provider):
     level = instrumentation_log.level
     instrumentation_log.setLevel(logging.ERROR)
     try:
+        first.start()
+        second.start()
         with Shop(provider_factory=provider) as shop:
             statuses = [
                 requests.post(f"{shop.url()}/checkout", json={}, timeout=10).status_code
