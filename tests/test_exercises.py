@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,11 @@ def with_answers(solution_path: Path, bodies: list[str], out: Path) -> Path:
     return path
 
 
+def flat(nbval_output: str) -> str:
+    """nbval's report as one line: its diff prefixes ("E   - ") and the check's wrapping gone."""
+    return " ".join(re.sub(r"(?m)^E?\s+[-+]?\s", " ", nbval_output).split())
+
+
 def assert_fails_with_hint(solution: Path, answers, tmp_path: Path, name: str, hint: str):
     """The exercise (answers None) or the solution with `answers` fails nbval with `hint`."""
     if answers is None:
@@ -117,7 +123,7 @@ def assert_fails_with_hint(solution: Path, answers, tmp_path: Path, name: str, h
         notebook = with_answers(solution, answers, tmp_path)
     result = nbval(notebook)
     assert result.returncode != 0, f"the {name} passed the grader"
-    assert hint in result.stdout, result.stdout[-3000:]
+    assert hint in flat(result.stdout), result.stdout[-3000:]
 
 
 EX01 = SOLUTIONS / "01_diagnose_a_trace.ipynb"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import traceback
 
 
@@ -9,12 +10,20 @@ class NotYet(Exception):
     """Raised inside a check to stop at the first problem, with the hint to show."""
 
 
+# Dingbats marks, not emoji: they are in common fonts (DejaVu), so they show everywhere.
+WIDTH = 76  # wrapped, so a hint reads without scrolling in the notebook and the book
+
+
+def _say(mark: str, text: str) -> None:
+    print(textwrap.fill(f"{mark} {text}", width=WIDTH, subsequent_indent="  "))
+
+
 def passed(message: str) -> None:
-    print(f"✅ passed: {message}")
+    _say("✔ passed:", message)
 
 
 def not_yet(hint: str) -> None:
-    print(f"❌ not yet: {hint}")
+    _say("✘ not yet:", hint)
 
 
 def call_learner_code(function, *args, name: str | None = None):
