@@ -4,7 +4,9 @@ Lessons import what they show from here; the teaching itself stays in the notebo
 Importing the kit switches plotly to a renderer that needs no network (see plotly_offline).
 """
 
+from .compare import gained_chart, gained_table
 from .logs import lines_for_trace, log_table
+from .overhead import latency_chart, latency_table, measure_latency
 from .plotly_offline import use_offline_renderer
 from .quiz import quiz
 from .servicemap import service_calls, service_map
@@ -19,6 +21,11 @@ use_offline_renderer()
 __all__ = [
     "SpanRecord",
     "by_trace",
+    "gained_chart",
+    "gained_table",
+    "latency_chart",
+    "latency_table",
+    "measure_latency",
     "lines_for_trace",
     "log_table",
     "one_trace",

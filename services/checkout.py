@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import requests
 from flask import jsonify, request
+from opentelemetry import trace
 
 from .app import create_service_app
 from .config import ShopConfig
@@ -24,6 +25,10 @@ CATALOG = {
     "milk-frother": 39.90,
     "grinder": 119.00,
 }
+
+#: Loyalty tier per customer: business context worth a span attribute (a customer id is not:
+#: it is personal data, and one value per customer).
+CUSTOMER_TIERS = {"c-1042": "gold", "c-2001": "silver"}
 
 
 @dataclass
@@ -63,13 +68,36 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         time.sleep(config.checkout_slow_pricing_ms / 1000)  # the planted slow pricing
         return round(CATALOG[item] * quantity, 2)
 
+    def price_order(cart: dict) -> float:
+        if not config.manual_spans:
+            return price(cart["item"], cart["quantity"])
+        # Manual: a span of its own for the pricing step, with what the business knows.
+        with telemetry.tracer.start_as_current_span("price order") as span:
+            amount = price(cart["item"], cart["quantity"])
+            span.set_attributes(
+                {
+                    "app.order.item": cart["item"],
+                    "app.order.item_count": cart["quantity"],
+                    "app.order.value": amount,
+                }
+            )
+            return amount
+
     @app.post("/orders")
     def place_order():
         cart = request.get_json(force=True)
         with lock:
             order_id = f"ord-{next(order_numbers):04d}"
-        amount = price(cart["item"], cart["quantity"])
+        amount = price_order(cart)
         order = {**cart, "order_id": order_id, "amount": amount}
+        if config.manual_spans:  # enrich the server span the Flask instrumentation made
+            trace.get_current_span().set_attributes(
+                {
+                    "app.order.id": order_id,
+                    "app.order.value": amount,
+                    "app.customer.tier": CUSTOMER_TIERS.get(cart.get("customer"), "standard"),
+                }
+            )
         telemetry.info("order %s: %d x %s, %.2f", order_id, cart["quantity"], cart["item"], amount)
 
         # requests is instrumented: each call is a client span carrying `traceparent`.
@@ -83,6 +111,8 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         if not charged.ok:
             error = charged.json().get("error", "Payment failed")
             telemetry.error("order %s: payment failed: %s", order_id, error)
+            if config.manual_spans:
+                trace.get_current_span().set_attribute("error.type", error)
             return jsonify(error=error, order_id=order_id), 502
 
         telemetry.info("order %s: confirmed", order_id)

@@ -40,6 +40,8 @@ class ShopConfig:
     checkout_slow_pricing_ms: int = 0
 
     # --- normal behaviour -------------------------------------------------------------
+    #: After a provider timeout, payment tries the charge again this many times.
+    payment_retries: int = 0
     #: Typical work time of each step, in milliseconds; the seeded jitter adds up to half of it.
     base_latency_ms: int = 8
     #: Seed for span/trace ids and for latency jitter.
@@ -48,6 +50,9 @@ class ShopConfig:
     # --- telemetry --------------------------------------------------------------------
     #: Turn OpenTelemetry on or off for all four services (logs then carry no trace ids).
     tracing: bool = True
+    #: Add the business context no instrumentation library can know: a span around
+    #: pricing, order and customer attributes, retry events (lesson 04's manual spans).
+    manual_spans: bool = False
     #: Service names, in the order requests flow.
     services: tuple[str, ...] = field(
         default=("frontend", "checkout", "inventory", "payment"), repr=False

@@ -7,6 +7,7 @@ import threading
 import time
 
 from flask import jsonify, request
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from .app import create_service_app
@@ -46,15 +47,28 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
     def charge():
         order = request.get_json(force=True)
         card, amount = order["card"], order["amount"]
-        with lock:
-            number = next(charge_numbers)
-        try:
-            authorize(card, amount, config.payment_hangs(number, card))
-        except ProviderTimeout as timeout:
-            telemetry.error(
-                "charge of %.2f on card ending %s failed: %s", amount, card[-4:], timeout
-            )
-            return jsonify(error="Payment timeout"), 504
+        span = trace.get_current_span()  # the server span the Flask instrumentation made
+        if config.manual_spans:
+            span.set_attributes({"app.payment.provider": PROVIDER, "app.order.value": amount})
+        for attempt in range(1, config.payment_retries + 2):
+            with lock:
+                number = next(charge_numbers)
+            try:
+                authorize(card, amount, config.payment_hangs(number, card))
+                break
+            except ProviderTimeout as timeout:
+                telemetry.error(
+                    "charge of %.2f on card ending %s failed: %s", amount, card[-4:], timeout
+                )
+                if attempt > config.payment_retries:
+                    if config.manual_spans:
+                        span.set_attribute("error.type", type(timeout).__name__)
+                    return jsonify(error="Payment timeout"), 504
+                if config.manual_spans:  # why there is a second authorize span
+                    span.add_event(
+                        "payment.retry",
+                        {"app.payment.attempt": attempt + 1, "error.type": type(timeout).__name__},
+                    )
         telemetry.info("charged %.2f on card ending %s", amount, card[-4:])
         return jsonify(charged=True, amount=amount)
 

@@ -45,6 +45,12 @@ class BackgroundServer:
             self._thread = None
         self._server.server_close()
 
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
 
 class ServedApp:
     """Start/stop and ``with`` for a class that serves an app through ``self._server``."""

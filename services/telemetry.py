@@ -132,13 +132,17 @@ class ServiceTelemetry:
     provider: TracerProvider | None
     log_lines: list[str] = field(default_factory=list)
     echo_logs: bool = False
+    #: With no provider of its own, trace through the global API: whatever SDK the
+    #: process set up (``opentelemetry-instrument`` does), or nothing at all.
+    global_api: bool = False
 
     def __post_init__(self) -> None:
-        self.tracer = (
-            self.provider.get_tracer(f"shop.{self.name}")
-            if self.provider is not None
-            else trace.NoOpTracer()
-        )
+        if self.provider is not None:
+            self.tracer = self.provider.get_tracer(f"shop.{self.name}")
+        elif self.global_api:
+            self.tracer = trace.get_tracer(f"shop.{self.name}")
+        else:
+            self.tracer = trace.NoOpTracer()
         # A logger outside logging's global registry: nothing leaks between shops or to root.
         self.logger = logging.Logger(f"shop.{self.name}", level=logging.INFO)
         handler = _LinesHandler(self.log_lines, self.echo_logs)

@@ -17,6 +17,8 @@ PAGES = [
     "exercises/02_queue_hop.html",
     "notebooks/03_standard.html",
     "exercises/03_provider.html",
+    "notebooks/04_instrumentation.html",
+    "exercises/04_business_spans.html",
 ]
 
 
@@ -115,3 +117,16 @@ def test_lesson_03_shows_spans_received_over_otlp(built_book, serve, watch):
     bars = page.locator(".js-plotly-plot").first.locator(".barlayer .bars path")
     assert bars.count() == 9
     assert view.errors == [] and view.outside == []
+
+
+def test_lesson_04_charts_render(built_book, serve, watch):
+    view = watch(serve(built_book))
+    view.open("notebooks/04_instrumentation.html")
+    plots = view.page.locator(".js-plotly-plot")
+    plots.first.wait_for()
+    assert plots.count() == 4, "two waterfalls, the gained chart, the latency chart"
+    latency = plots.nth(3)
+    assert latency.locator(".boxlayer .trace.boxes").count() == 6, "one box per variant"
+    assert "without legacy_store" in latency.inner_text()
+    assert "app.customer.tier" in view.page.inner_text("body"), "the gained table"
+    assert view.errors == []

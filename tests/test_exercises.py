@@ -262,3 +262,90 @@ def test_grader_03_passes_the_solution(tmp_path):
 )  # fmt: skip
 def test_grader_03_fails_wrong_answers_with_a_hint(tmp_path, name, tag, build, hint):
     assert_fails_with_hint(EX03, None if tag is None else [tag, build], tmp_path, name, hint)
+
+
+EX04 = SOLUTIONS / "04_business_spans.ipynb"
+CHARGE = """with tracer.start_as_current_span("charge order") as span:
+        span.set_attributes({"app.order.id": order.id, "app.order.value": order.value,
+                             "app.order.item_count": order.item_count,
+                             "app.customer.tier": order.customer_tier})
+        for provider in providers:
+            span.set_attribute("app.payment.provider", provider.name)
+            try:
+                return provider.charge(order.card, order.value)
+            except ProviderTimeout:
+                span.add_event("timeout", {"app.payment.provider": provider.name})
+        raise PaymentFailed(order.id)"""
+
+
+def test_grader_04_passes_the_solution(tmp_path):
+    result = nbval(EX04)
+    assert result.returncode == 0, result.stdout[-3000:]
+    rewritten = with_answers(EX04, [CHARGE], tmp_path)
+    assert nbval(rewritten).returncode == 0, "the test's own right answer should pass"
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "hint"),
+    [
+        ("unsolved exercise", None, "no spans"),
+        (
+            "logic without instrumentation",
+            "from services.providers import charge_order_uninstrumented\n    "
+            "return charge_order_uninstrumented(order, providers)",
+            "no spans",
+        ),
+        (
+            "order id in the span name",
+            CHARGE.replace('"charge order"', 'f"charge order {order.id}"'),
+            "keep ids out of span names",
+        ),
+        (
+            "value as a string",
+            CHARGE.replace('"app.order.value": order.value', '"app.order.value": str(order.value)'),
+            "set the number itself",
+        ),
+        (
+            "provider set once, before the attempts",
+            CHARGE.replace(
+                '            span.set_attribute("app.payment.provider", provider.name)\n', ""
+            ).replace(
+                '"app.customer.tier": order.customer_tier}',
+                '"app.customer.tier": order.customer_tier,\n'
+                '                             "app.payment.provider": providers[0].name}',
+            ),
+            "set it for each attempt",
+        ),
+        (
+            "card number on the span",
+            CHARGE.replace(
+                '"app.order.id": order.id,', '"app.order.id": order.id, "card": order.card,'
+            ),
+            "personal data",
+        ),
+        (
+            "failure swallowed",
+            CHARGE.replace("raise PaymentFailed(order.id)", "return None"),
+            "let PaymentFailed leave",
+        ),
+        (
+            "no timeout events",
+            CHARGE.replace(
+                'span.add_event("timeout", {"app.payment.provider": provider.name})', "pass"
+            ),
+            "one event per timed-out attempt",
+        ),
+        (
+            "failure caught inside the span, status never set",
+            CHARGE.replace(
+                "        raise PaymentFailed(order.id)",
+                "        try:\n            raise PaymentFailed(order.id)\n"
+                "        except PaymentFailed:\n            pass\n"
+                "    raise PaymentFailed(order.id)",
+            ),
+            "status is UNSET",
+        ),
+    ],
+)
+def test_grader_04_fails_wrong_answers_with_a_hint(tmp_path, name, answer, hint):
+    assert_fails_with_hint(EX04, None if answer is None else [answer], tmp_path, name, hint)

@@ -21,12 +21,16 @@ PROBE = """
 import json, threading
 from services.shop import _running
 from services.process import _running as _running_processes
+from services.service_processes import _running as _running_services, child_pids
+import os
 def _open_shop_ports():
     ports = [int(u.rsplit(':', 1)[1]) for s in list(_running) for u in s.urls.values()]
     return len(ports)
 print(json.dumps({"threads": sorted(t.name for t in threading.enumerate()),
                   "running_shops": len(_running), "open_shop_ports": _open_shop_ports(),
-                  "shop_processes": len(_running_processes)}))
+                  "shop_processes": len(_running_processes),
+                  "service_processes": len(_running_services),
+                  "child_processes": len(child_pids(os.getpid()))}))
 """
 
 
@@ -61,6 +65,7 @@ def test_runs_twice_in_one_kernel_without_leaks(path):
     assert all(runs[0]), "a checked cell printed nothing"
     assert after["running_shops"] == 0 and after["open_shop_ports"] == 0
     assert after["shop_processes"] == 0, "a shop process was left running"
+    assert after["service_processes"] == 0 and after["child_processes"] == 0
     leaked = sorted(set(after["threads"]) - set(baseline["threads"]))
     assert not leaked, f"threads left running: {leaked}"
     stored = checked_outputs(nbformat.read(path, as_version=4))

@@ -1,0 +1,38 @@
+"""Order history: a customer's past orders, read from the legacy store row by row.
+
+The fifth service, used only by lesson 04's overhead lab: the "legacy service" that slowed
+down by 20% once it was auto-instrumented.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import jsonify, request
+
+from . import legacy_store
+from .app import create_service_app
+from .config import ShopConfig
+from .jitter import Jitter
+from .telemetry import ServiceTelemetry
+
+
+def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, str]):
+    app = create_service_app(telemetry)
+    work_ms = Jitter(config.seed + 5, config.base_latency_ms).work_ms
+
+    @app.get("/history")
+    def history():
+        customer = request.args.get("customer", "c-1042")
+        cursor = legacy_store.connect().cursor()
+        cursor.execute("SELECT * FROM orders WHERE customer = ?", customer)
+        orders = []
+        while (row := cursor.fetchone()) is not None:
+            order_id, item, quantity, amount = row
+            orders.append({"order_id": order_id, "item": item, "quantity": quantity,
+                           "amount": amount})  # fmt: skip
+        time.sleep(work_ms() / 1000)  # rendering the page
+        telemetry.info("history of %s: %d orders", customer, len(orders))
+        return jsonify(customer=customer, orders=orders)
+
+    return app

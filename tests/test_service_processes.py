@@ -1,0 +1,186 @@
+"""One OS process per service: zero-code under opentelemetry-instrument, and cleanup."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+from nbclient import NotebookClient
+
+from coursekit.spans import by_trace, records
+from services import batch_job
+from services.config import ShopConfig
+from services.receiver import Receiver
+from services.service_processes import (
+    ServiceFailedToStart,
+    ServiceProcess,
+    ShopProcesses,
+    child_pids,
+    otlp_env,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {"frontend", "checkout", "inventory", "payment"}
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as started:
+        yield started
+
+
+def test_zero_code_one_trace_across_four_processes(receiver):
+    env = otlp_env(receiver.url, OTEL_PYTHON_FLASK_EXCLUDED_URLS="health")
+    with ShopProcesses(env=env) as shop:
+        pids = {p.pid for p in shop.processes.values()}
+        assert len(pids) == 4 and os.getpid() not in pids
+        assert requests.post(f"{shop.url()}/checkout", json={}, timeout=10).ok
+    traces = by_trace(records(receiver.spans()))
+    assert len(traces) == 1, "health checks are excluded: one checkout, one trace"
+    (trace,) = traces.values()
+    assert {span.service for span in trace} == SERVICES
+    server_spans = {span.service: span for span in trace if span.kind == "server"}
+    assert set(server_spans) == SERVICES, "the Flask instrumentation ran in every process"
+    assert len([span for span in trace if span.parent_id is None]) == 1
+
+
+def test_health_checks_are_traced_unless_excluded(receiver):
+    with ShopProcesses(env=otlp_env(receiver.url)):
+        pass
+    names = sorted((r.service, r.name) for r in records(receiver.spans()))
+    assert names == sorted((service, "GET /health") for service in SERVICES)
+
+
+def test_without_opentelemetry_instrument_the_same_code_sends_nothing(receiver):
+    with ShopProcesses(env=otlp_env(receiver.url), zero_code=False) as shop:
+        assert requests.post(f"{shop.url()}/checkout", json={}, timeout=10).ok
+        assert "opentelemetry-instrument" not in shop.command()
+    assert receiver.spans() == []
+
+
+def test_manual_spans_ride_on_zero_code(receiver):
+    config = ShopConfig(manual_spans=True, payment_timeout_every=1, payment_retries=1)
+    env = otlp_env(receiver.url, OTEL_PYTHON_FLASK_EXCLUDED_URLS="health")
+    with ShopProcesses(config, env=env) as shop:
+        answer = requests.post(f"{shop.url()}/checkout", json={}, timeout=10)
+    assert answer.status_code == 502
+    spans = records(receiver.spans())
+    pricing = next(s for s in spans if s.name == "price order")
+    assert pricing.service == "checkout" and pricing.attributes["app.order.value"] == 249.0
+    charge = next(s for s in spans if s.name == "POST /charge")
+    assert [name for name, _ in charge.events] == ["payment.retry"]
+    assert charge.attributes["error.type"] == "ProviderTimeout" and charge.is_error
+    orders = next(s for s in spans if s.name == "POST /orders")
+    assert orders.attributes["app.customer.tier"] == "gold"
+    assert orders.attributes["error.type"] == "Payment timeout"
+
+
+def test_a_service_that_cannot_start_says_why_quickly():
+    taken = ServiceProcess("payment", zero_code=False).start()
+    try:
+        clash = ServiceProcess("inventory", port=taken.port, zero_code=False, start_timeout=15)
+        with pytest.raises(ServiceFailedToStart, match="Address already in use"):
+            clash.start()
+        assert not clash.running
+    finally:
+        taken.stop()
+    assert child_pids(os.getpid()) == []
+
+
+def test_bad_knobs_are_a_clear_message():
+    bad = ServiceProcess("payment", zero_code=False, start_timeout=15)
+    bad.config = ShopConfig(seed=1)
+    command = [*bad.command[:-1], '{"no_such_knob": 1}']
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "bad --knobs" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_failing_block_stops_every_process():
+    with pytest.raises(RuntimeError, match="boom"):
+        with ShopProcesses(zero_code=False) as shop:
+            assert len(child_pids(os.getpid())) == 4
+            raise RuntimeError("boom")
+    assert not shop.running
+    assert child_pids(os.getpid()) == []
+
+
+def test_processes_left_running_are_stopped_at_exit():
+    script = textwrap.dedent(
+        """
+        from services.service_processes import ShopProcesses
+        shop = ShopProcesses(zero_code=False).start()
+        print(" ".join(str(p.pid) for p in shop.processes.values()))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)  # fmt: skip
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 4
+    assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_failing_cell_in_a_kernel_leaves_no_child_process():
+    cells = [
+        "import os\nfrom services.service_processes import ShopProcesses",
+        "with ShopProcesses(zero_code=False):\n    raise ValueError('a failing cell')",
+        "with ShopProcesses(zero_code=False):\n    raise ValueError('the same cell, re-run')",
+        "from services.service_processes import child_pids\nprint(len(child_pids(os.getpid())))",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(
+        nb, timeout=120, allow_errors=True, resources={"metadata": {"path": ROOT}}
+    ).execute()
+    assert nb.cells[1].outputs[0]["ename"] == "ValueError"
+    assert nb.cells[3].outputs[0]["text"].strip() == "0"
+
+
+def test_the_planted_instrumentation_is_loaded_and_can_be_disabled(receiver):
+    """The overhead lab's culprit, by its mechanism: spans per request, not timings."""
+    spans_per_request = {}
+    for disabled in ("", "legacy_store"):
+        receiver.clear()
+        env = otlp_env(receiver.url, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=disabled,
+                       OTEL_PYTHON_FLASK_EXCLUDED_URLS="health")  # fmt: skip
+        with ServiceProcess("order-history", env=env) as history:
+            assert len(requests.get(f"{history.url}/history", timeout=10).json()["orders"]) == 60
+        spans_per_request[disabled or "all on"] = len(receiver.spans())
+    # 60 rows + the empty fetch that ends the loop, + the server span.
+    assert spans_per_request == {"all on": 62, "legacy_store": 1}
+
+
+def test_the_legacy_store_instrumentor_in_code():
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from services import legacy_store
+    from services.legacy_store_instrumentation import LegacyStoreInstrumentor
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    original = legacy_store.Cursor.fetchone
+    LegacyStoreInstrumentor().instrument(tracer_provider=provider)
+    try:
+        cursor = legacy_store.connect().cursor()
+        cursor.execute("SELECT", "c-1")
+        while cursor.fetchone() is not None:
+            pass
+    finally:
+        LegacyStoreInstrumentor().uninstrument()
+    assert len(exporter.get_finished_spans()) == 61
+    assert legacy_store.Cursor.fetchone is original
+
+
+@pytest.mark.parametrize(("ending", "spans"), [("normal", 3), ("os-exit", 0), ("flush", 3)])
+def test_a_short_job_loses_its_batch_unless_flushed(receiver, ending, spans):
+    printed = batch_job.run(ending, receiver.url)
+    assert printed == f"reconciled 3 payments; ending: {ending}"
+    assert len(receiver.spans()) == spans
