@@ -20,6 +20,18 @@ import sys
 import threading
 import time
 
+
+def interrupt(process: subprocess.Popen, timeout: float) -> None:
+    """Ctrl-C (SIGINT), so the SDK flushes on the way out; kill it if it does not exit."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 #: Every running shop process (a strong set, as in shop.py).
 _running: set[ShopProcess] = set()
 
@@ -79,13 +91,7 @@ class ShopProcess:
         _running.discard(self)
         if process is None:
             return
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        interrupt(process, timeout)
         self._reader.join(timeout=5)  # it reads to the end of the output, then stops
         process.stdout.close()
 

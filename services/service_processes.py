@@ -17,7 +17,6 @@ import atexit
 import json
 import os
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import requests
 
 from .config import ShopConfig
+from .process import interrupt
 
 #: Every running service process (a strong set: a re-run cell's processes are still found).
 _running: set[ServiceProcess] = set()
@@ -169,13 +169,7 @@ class ServiceProcess:
         _running.discard(self)
         if process is None:
             return
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        interrupt(process, timeout)
         if self._reader is not None:
             self._reader.join(timeout=5)
         process.stdout.close()
