@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import atexit
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -39,13 +39,18 @@ class Shop:
     By default every service exports to one shared ``InMemorySpanExporter``
     (``shop.exporter``), through a ``SimpleSpanProcessor``: a request's spans are there
     as soon as its response has arrived.
+
+    ``sampler`` is one SDK sampler for every service, or a dict of service name -> sampler,
+    one per service, as when each team configures its own (a service left out gets the
+    SDK's default, read from ``OTEL_TRACES_SAMPLER``). With no sampler, every service gets
+    that default. A ``provider_factory`` builds the providers itself and ignores ``sampler``.
     """
 
     def __init__(
         self,
         config: ShopConfig | None = None,
         *,
-        sampler: Sampler | None = None,
+        sampler: Sampler | Mapping[str, Sampler] | None = None,
         provider_factory: Callable[[str], TracerProvider] | None = None,
         echo_logs: bool = False,
     ) -> None:
@@ -53,6 +58,10 @@ class Shop:
         self.exporter = InMemorySpanExporter()
         self.urls: dict[str, str] = {}
         self.logs: dict[str, list[str]] = {}
+        if isinstance(sampler, Mapping):
+            unknown = sorted(set(sampler) - set(self.config.services))
+            if unknown:
+                raise ValueError(f"no service {unknown} in this shop: {self.config.services}")
         self._sampler = sampler
         self._provider_factory = provider_factory or self._in_memory_provider
         self._echo_logs = echo_logs
@@ -65,9 +74,15 @@ class Shop:
             service,
             self.exporter,
             id_generator=self._id_generator,
-            sampler=self._sampler,
+            sampler=self.sampler_for(service),
             processor_factory=SimpleSpanProcessor,
         )
+
+    def sampler_for(self, service: str) -> Sampler | None:
+        """The sampler given for ``service`` (None: the SDK's default)."""
+        if isinstance(self._sampler, Mapping):
+            return self._sampler.get(service)
+        return self._sampler
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> Shop:

@@ -12,9 +12,10 @@ receiver does are one thing. Policy types:
 - ``always_sample``;
 - ``status_code``: ``status_codes: [ERROR, ...]``, any span with one of them;
 - ``latency``: ``threshold_ms``, the trace from its first start to its last end;
-- ``probabilistic``: ``sampling_percentage``, decided from the trace id by the SDK's
-  ``TraceIdRatioBased`` (the Collector hashes the id with a salt instead: the share kept
-  is the same, the traces chosen differ);
+- ``probabilistic``: ``sampling_percentage`` (and ``hash_salt``), decided as the Collector
+  decides: an FNV-1a 64-bit hash of the salt and the trace id, under a threshold. Not the
+  SDK's ``TraceIdRatioBased`` rule, so the Collector's 10% is independent of the 10% an
+  SDK kept: layered, they keep about 1%;
 - ``rate_limiting``: ``spans_per_second``, a budget of spans per second of decisions.
 """
 
@@ -24,12 +25,26 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import yaml
-from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 STATUS_NAMES = {0: "UNSET", 1: "OK", 2: "ERROR"}
+DEFAULT_HASH_SALT = "default-hash-seed"  # the Collector's, when hash_salt is not set
+_FNV_OFFSET, _FNV_PRIME, _MASK = 0xCBF29CE484222325, 0x100000001B3, 2**64 - 1
+
+
+def fnv1a_64(data: bytes) -> int:
+    value = _FNV_OFFSET
+    for byte in data:
+        value = ((value ^ byte) * _FNV_PRIME) & _MASK
+    return value
+
+
+def probabilistic_threshold(percentage: float) -> int:
+    """The largest hash kept at ``percentage``, as the Collector computes it."""
+    return min(_MASK, int(Fraction(_MASK) * Fraction(percentage / 100)))
 
 
 def _duration_ms(spans) -> float:
@@ -43,7 +58,8 @@ class Policy:
     name: str
     type: str
     settings: dict
-    _ratio: TraceIdRatioBased | None = field(default=None, repr=False)
+    _threshold: int = field(default=0, repr=False)
+    _salt: bytes = field(default=b"", repr=False)
     _second: int = field(default=-1, repr=False)
     _spans_this_second: int = field(default=0, repr=False)
 
@@ -52,7 +68,8 @@ class Policy:
                              "rate_limiting"):  # fmt: skip
             raise ValueError(f"policy {self.name!r}: unsupported type {self.type!r}")
         if self.type == "probabilistic":
-            self._ratio = TraceIdRatioBased(float(self.settings["sampling_percentage"]) / 100)
+            self._threshold = probabilistic_threshold(float(self.settings["sampling_percentage"]))
+            self._salt = str(self.settings.get("hash_salt") or DEFAULT_HASH_SALT).encode()
 
     def samples(self, trace_id: bytes, spans, now: float) -> bool:
         if self.type == "always_sample":
@@ -63,8 +80,7 @@ class Policy:
         if self.type == "latency":
             return _duration_ms(spans) >= float(self.settings["threshold_ms"])
         if self.type == "probabilistic":
-            decision = self._ratio.should_sample(None, int.from_bytes(trace_id, "big"), "trace")
-            return decision.decision.is_sampled()
+            return fnv1a_64(self._salt + trace_id) <= self._threshold
         # rate_limiting: keep traces while this second's span budget lasts
         second = int(now)
         if second != self._second:

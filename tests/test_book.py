@@ -19,6 +19,8 @@ PAGES = [
     "exercises/03_provider.html",
     "notebooks/04_instrumentation.html",
     "exercises/04_business_spans.html",
+    "notebooks/05_sampling.html",
+    "exercises/05_tail_policy.html",
 ]
 
 
@@ -129,4 +131,20 @@ def test_lesson_04_charts_render(built_book, serve, watch):
     assert latency.locator(".boxlayer .trace.boxes").count() == 6, "one box per variant"
     assert "without legacy_store" in latency.inner_text()
     assert "app.customer.tier" in view.page.inner_text("body"), "the gained table"
+    assert view.errors == []
+
+
+def test_lesson_05_charts_and_the_sdk_or_collector_quiz(built_book, serve, watch):
+    view = watch(serve(built_book))
+    view.open("notebooks/05_sampling.html")
+    page = view.page
+    plots = page.locator(".js-plotly-plot")
+    plots.first.wait_for()
+    assert plots.count() == 4, "the cost curve, two comparisons, the broken trace"
+    assert "47 traces kept of 100: 10 complete, 37 broken" in page.inner_text("body")
+    quiz = page.locator(".coursekit-quiz").first
+    assert quiz.locator("input").count() == 4
+    quiz.locator("input").nth(3).check()
+    quiz.locator("button").click()
+    assert "Correct" in quiz.locator(".coursekit-feedback").inner_text()
     assert view.errors == []

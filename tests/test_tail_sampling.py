@@ -11,11 +11,12 @@ import yaml
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 import coursekit as ck
 from services.receiver import ReceivedSpan, Receiver
 from services.shop import Shop
-from services.tail_sampling import Policy, TailSampler
+from services.tail_sampling import Policy, TailSampler, fnv1a_64, probabilistic_threshold
 from services.telemetry import SeededIdGenerator, make_tracer_provider
 
 YAML = Path(__file__).resolve().parent.parent / "docker" / "otel-collector-tail-sampling.yaml"
@@ -90,14 +91,43 @@ def test_errors_and_slow_traces_are_always_kept_and_a_tenth_of_the_rest(sampler,
     assert sampler.traces_kept == len(kept) and sampler.traces_dropped == 2000 - len(kept)
 
 
+def ids_the_share_of_the_rest(sampler, keeps: bool, count: int = 1) -> list[int]:
+    """Trace ids that the probabilistic policy keeps (or drops)."""
+    policy = next(p for p in sampler.policies if p.type == "probabilistic")
+    seeded = random.Random(1)
+    candidates = (seeded.getrandbits(128) for _ in range(10_000))
+    found = (i for i in candidates if policy.samples(i.to_bytes(16, "big"), [], 0) == keeps)
+    return [next(found) for _ in range(count)]
+
+
 def test_late_spans_follow_the_decision(sampler, clock):
-    dropped = 2**128 - 1  # its low 64 bits are the largest: no ratio below 1 keeps it
-    sampler.add(trace(7, error=True)[:2])
+    [kept] = ids_the_share_of_the_rest(sampler, keeps=True)
+    [dropped] = ids_the_share_of_the_rest(sampler, keeps=False)
+    sampler.add(trace(kept)[:2])
     sampler.add(trace(dropped)[:2])
     clock.now += 10
-    assert len(sampler.decide()) == 2, "only the error trace's first two spans"
-    assert len(sampler.add(trace(7, error=True)[2:])) == 1
-    assert sampler.add(trace(dropped)[2:]) == []
+    assert len(sampler.decide()) == 2, "only the kept trace's first two spans"
+    assert len(sampler.add(trace(kept)[2:])) == 1
+    assert sampler.add(trace(dropped, error=True)[2:]) == [], "decided: a late error is too late"
+
+
+def test_the_share_of_the_rest_is_the_collectors_salted_hash():
+    assert fnv1a_64(b"") == 0xCBF29CE484222325 and fnv1a_64(b"foobar") == 0x85944171F73967E8
+    assert probabilistic_threshold(100) == 2**64 - 1 and probabilistic_threshold(0) == 0
+    assert abs(probabilistic_threshold(10) - (2**64 - 1) // 10) < 2**12  # 0.1 as a float
+    seeded = random.Random(9)
+    ids = [seeded.getrandbits(128) for _ in range(20_000)]
+    default = Policy("p", "probabilistic", {"sampling_percentage": 10})
+    salted = Policy("p", "probabilistic", {"sampling_percentage": 10, "hash_salt": "tier-2"})
+    kept = {i for i in ids if default.samples(i.to_bytes(16, "big"), [], 0)}
+    assert 0.09 < len(kept) / len(ids) < 0.11
+    # Independent of the SDK's TraceIdRatioBased: layered, 10% of 10% is about 1%.
+    head = TraceIdRatioBased(0.1)
+    head_kept = [i for i in ids if head.should_sample(None, i, "x").decision.is_sampled()]
+    assert 0.07 < sum(i in kept for i in head_kept) / len(head_kept) < 0.13
+    # Another salt chooses other traces (the Collector's hash_salt).
+    salted_kept = {i for i in ids if salted.samples(i.to_bytes(16, "big"), [], 0)}
+    assert 0.07 < len(kept & salted_kept) / len(kept) < 0.13
 
 
 def test_rate_limiting_keeps_a_budget_of_spans_per_second(clock):
