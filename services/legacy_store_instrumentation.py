@@ -4,7 +4,7 @@ It is a real instrumentor (``BaseInstrumentor``), registered under the
 ``opentelemetry_instrumentor`` entry point in ``pyproject.toml``, so ``opentelemetry-instrument``
 loads it like any other, and ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=legacy_store`` turns it
 off. Someone thought a span per row would help debug slow queries: it puts a span on a
-hot loop, and a request that reads 60 rows now makes 60 spans.
+hot loop, and a request that reads 60 rows now makes 61 spans (the last fetch finds none).
 """
 
 from __future__ import annotations

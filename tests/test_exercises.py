@@ -283,6 +283,14 @@ def test_grader_04_passes_the_solution(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     rewritten = with_answers(EX04, [CHARGE], tmp_path)
     assert nbval(rewritten).returncode == 0, "the test's own right answer should pass"
+    recorded = CHARGE.replace(
+        "except ProviderTimeout:", "except ProviderTimeout as timeout:"
+    ).replace(
+        'span.add_event("timeout", {"app.payment.provider": provider.name})',
+        'span.record_exception(timeout, {"app.payment.provider": provider.name})',
+    )
+    rewritten = with_answers(EX04, [recorded], tmp_path)
+    assert nbval(rewritten).returncode == 0, "timeouts recorded as exceptions should pass"
 
 
 @pytest.mark.parametrize(
@@ -334,6 +342,18 @@ def test_grader_04_passes_the_solution(tmp_path):
                 'span.add_event("timeout", {"app.payment.provider": provider.name})', "pass"
             ),
             "one event per timed-out attempt",
+        ),
+        (
+            "timeout events that name the wrong provider",
+            CHARGE.replace(
+                '{"app.payment.provider": provider.name})', '{"app.payment.provider": "nobody"})'
+            ),
+            "name the provider of that attempt",
+        ),
+        (
+            "a field guessed wrong",
+            CHARGE.replace("order.customer_tier", "order.tier"),
+            "the fields are printed",
         ),
         (
             "failure caught inside the span, status never set",

@@ -74,9 +74,13 @@ def _run(charge_order):
                 )
             continue
         except Exception as error:  # the learner's bug, in one line
+            hint = (
+                "the fields are printed at the top of the notebook"
+                if isinstance(error, AttributeError)
+                else "keep the business logic of charge_order_uninstrumented"
+            )
             problem = problem or (
-                f"charge_order raised {type(error).__name__}: {error} for order {order.id}. "
-                "Keep the business logic of charge_order_uninstrumented."
+                f"charge_order raised {type(error).__name__}: {error} for order {order.id}: {hint}."
             )
             continue
         if failed:
@@ -93,13 +97,15 @@ def _run(charge_order):
 
 
 def _span_of(order: Order, spans):
+    """The outermost span that carries the order's id (child spans per attempt may too)."""
     carrying = [s for s in spans if s.attributes.get("app.order.id") == order.id]
     if not carrying:
         raise NotYet(
             f"no span has app.order.id = {order.id!r}: start a span in charge_order and set "
             "the order's attributes on it."
         )
-    return carrying[0]
+    ids = {s.context.span_id for s in carrying}
+    return next(s for s in carrying if s.parent is None or s.parent.span_id not in ids)
 
 
 def _values(span) -> list[str]:
@@ -135,7 +141,7 @@ def _check(charge_order) -> str:
         missing = [key for key in REQUIRED if key not in span.attributes]
         if missing:
             raise NotYet(f"the span of {order.id} has no {', '.join(missing)}.")
-        if order.id in span.name or any(c.isdigit() for c in span.name):
+        if order.id in span.name or order.id.split("-")[-1] in span.name:
             raise NotYet(
                 f"the span is named {span.name!r}: keep ids out of span names (one name per "
                 "operation, such as 'charge order'); the id is an attribute."
@@ -156,20 +162,27 @@ def _check(charge_order) -> str:
                 f"{order.id}, but the last provider tried was {last!r}: set it for each "
                 "attempt, so the span says which provider answered, or failed last."
             )
-        if any(order.card in text or order.email in text for text in _values(span)):
+        personal = [key for key in span.attributes if "card" in key or "email" in key]
+        if personal or any(order.card in text or order.email in text for text in _values(span)):
             raise NotYet(
                 f"the span of {order.id} carries the customer's card or e-mail: that is "
                 "personal data, and must never go on a span."
             )
-        retries = [e for e in span.events if e.name != "exception"]
+        # A timeout event is any event naming a provider (record_exception(...) counts too).
+        retries = [e.attributes["app.payment.provider"] for e in span.events
+                   if "app.payment.provider" in e.attributes]  # fmt: skip
+        timed_out = [name for name in names if order.card in HANGS[name]]
         if len(retries) != timeouts:
             raise NotYet(
                 f"{order.id} had {timeouts} provider timeout(s) but its span has "
-                f"{len(retries)} event(s) for them: add one event per timed-out attempt "
-                "(span.add_event), with the provider's name."
+                f"{len(retries)} event(s) with an app.payment.provider attribute: add one "
+                "event per timed-out attempt (span.add_event), naming that provider."
             )
-        if any(e.attributes.get("app.payment.provider") is None for e in retries):
-            raise NotYet("each timeout event needs an app.payment.provider attribute.")
+        if retries != timed_out:
+            raise NotYet(
+                f"the timeout events of {order.id} name {retries}, but the providers that "
+                f"timed out were {timed_out}: name the provider of that attempt."
+            )
         is_error = span.status.status_code is StatusCode.ERROR
         if failed and not is_error:
             raise NotYet(
