@@ -39,20 +39,16 @@ def measure_latency(
             session.close()
 
 
-def median_ms(latencies: list[float]) -> float:
-    return statistics.median(latencies)
-
-
 def _quantile(latencies: list[float], q: int) -> float:
     return statistics.quantiles(latencies, n=100, method="inclusive")[q - 1]
 
 
 def latency_table(latencies: Mapping[str, list[float]], baseline: str) -> Table:
     """Median, p5-p95 spread, and the median's overhead over ``baseline``, per variant."""
-    base = median_ms(latencies[baseline])
+    base = statistics.median(latencies[baseline])
     rows = []
     for label, values in latencies.items():
-        median = median_ms(values)
+        median = statistics.median(values)
         rows.append(
             [
                 label,

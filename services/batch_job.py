@@ -25,6 +25,8 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from .process import environment_without_otel
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.batch_job", description=__doc__)
@@ -48,8 +50,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(ending: str, endpoint_base: str) -> str:
     """Run the job in a child process exporting to ``endpoint_base``; return what it printed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint_base
+    env = {**environment_without_otel(), "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint_base}
     done = subprocess.run(
         [sys.executable, "-m", "services.batch_job", "--ending", ending],
         env=env, capture_output=True, text=True, timeout=60,

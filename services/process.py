@@ -21,6 +21,11 @@ import threading
 import time
 
 
+def environment_without_otel() -> dict[str, str]:
+    """This process's environment minus its OTEL_* settings: a child gets only its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+
+
 def interrupt(process: subprocess.Popen, timeout: float) -> None:
     """Ctrl-C (SIGINT), so the SDK flushes on the way out; kill it if it does not exit."""
     if process.poll() is None:
@@ -43,7 +48,7 @@ class ShopFailedToStart(RuntimeError):
 class ShopProcess:
     def __init__(self, env: dict[str, str] | None = None, start_timeout: float = 20) -> None:
         # The child gets this environment minus any OTEL_* settings, plus ``env``.
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        self.env = environment_without_otel()
         self.env.update(env or {}, PYTHONUNBUFFERED="1")
         self.start_timeout = start_timeout
         self.urls: dict[str, str] = {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import json
-import os
 import shlex
 import socket
 import subprocess
@@ -28,7 +27,7 @@ from pathlib import Path
 import requests
 
 from .config import ShopConfig
-from .process import interrupt
+from .process import environment_without_otel, interrupt
 
 #: Every running service process (a strong set: a re-run cell's processes are still found).
 _running: set[ServiceProcess] = set()
@@ -80,7 +79,7 @@ def otlp_env(endpoint_base: str, **more: str) -> dict[str, str]:
     }
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: kept in the _running set
 class ServiceProcess:
     """One service in its own process. ``command`` and ``env`` are what it was started with."""
 
@@ -111,7 +110,7 @@ class ServiceProcess:
     @property
     def full_env(self) -> dict[str, str]:
         # This environment minus any OTEL_* of the notebook's own, plus the service's.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        env = environment_without_otel()
         env.update({"OTEL_SERVICE_NAME": self.service, **self.env, "PYTHONUNBUFFERED": "1"})
         return env
 
@@ -187,12 +186,6 @@ class ServiceProcess:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other) -> bool:
-        return self is other
 
 
 class ProcessGroup:

@@ -29,17 +29,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import yaml
+from fnvhash import fnv1a_64  # the Collector's hash, FNV-1a 64 bits (Go's hash/fnv)
 
 STATUS_NAMES = {0: "UNSET", 1: "OK", 2: "ERROR"}
 DEFAULT_HASH_SALT = "default-hash-seed"  # the Collector's, when hash_salt is not set
-_FNV_OFFSET, _FNV_PRIME, _MASK = 0xCBF29CE484222325, 0x100000001B3, 2**64 - 1
-
-
-def fnv1a_64(data: bytes) -> int:
-    value = _FNV_OFFSET
-    for byte in data:
-        value = ((value ^ byte) * _FNV_PRIME) & _MASK
-    return value
+_MASK = 2**64 - 1
 
 
 def probabilistic_threshold(percentage: float) -> int:

@@ -24,6 +24,22 @@ PAGES = [
 ]
 
 
+def lesson_plots(view, page: str):
+    """Open a lesson page and wait for its first chart; return all its charts."""
+    view.open(page)
+    plots = view.page.locator(".js-plotly-plot")
+    plots.first.wait_for()
+    return plots
+
+
+def answer(quiz, option: int | None) -> str:
+    """Pick an option (None: none), press Check, and return the feedback shown."""
+    if option is not None:
+        quiz.locator("input").nth(option).check()
+    quiz.locator("button").click()
+    return quiz.locator(".coursekit-feedback").inner_text()
+
+
 def test_the_book_builds_offline_with_every_notebook_executed(built_book):
     lesson = (built_book / "notebooks" / "01_incident.html").read_text()
     assert "12 checkouts, 2 failed with" in lesson, "the lesson was not executed"
@@ -46,26 +62,19 @@ def test_pages_load_without_errors_or_outside_requests(built_book, serve, watch,
 
 def test_lesson_waterfall_renders_and_quiz_answers_show_feedback(built_book, serve, watch):
     view = watch(serve(built_book))
-    view.open("notebooks/01_incident.html")
+    plots = lesson_plots(view, "notebooks/01_incident.html")
     page = view.page
-    plots = page.locator(".js-plotly-plot")
-    plots.first.wait_for()
     assert plots.count() == 2, "the waterfall and the service map"
     waterfall = plots.first
     assert waterfall.locator(".barlayer .bars path").count() == 9, "one bar per span"
     assert "payment-provider authorize" in waterfall.inner_text()
 
     quiz = page.locator(".coursekit-quiz").nth(1)
-    feedback = quiz.locator(".coursekit-feedback")
-    quiz.locator("button").click()
-    assert "Pick an answer first" in feedback.inner_text()
-    quiz.locator("input").nth(0).check()
-    quiz.locator("button").click()
-    assert feedback.inner_text().startswith("Not quite: A.")
-    quiz.locator("input").nth(2).check()
-    quiz.locator("button").click()
-    assert feedback.inner_text().startswith("Correct: C.")
-    assert "none of whose children is an error" in feedback.inner_text()
+    assert "Pick an answer first" in answer(quiz, None)
+    assert answer(quiz, 0).startswith("Not quite: A.")
+    feedback = answer(quiz, 2)
+    assert feedback.startswith("Correct: C.")
+    assert "none of whose children is an error" in feedback
     assert view.errors == [] and view.outside == []
 
 
@@ -91,41 +100,33 @@ def test_lesson_02_shows_the_decoded_header_the_split_trace_and_its_quizzes(
     built_book, serve, watch
 ):
     view = watch(serve(built_book))
-    view.open("notebooks/02_propagation.html")
+    plots = lesson_plots(view, "notebooks/02_propagation.html")
     page = view.page
-    page.locator(".js-plotly-plot").first.wait_for()
     text = page.inner_text("main")
     assert "parent span id" in text and "sampled: yes" in text, "the decoder's static form"
     assert "one click, 3 traces" in text
-    assert page.locator(".js-plotly-plot").count() == 5, "1 trace, 3 split ones, 1 fixed"
-    quiz = page.locator(".coursekit-quiz").first
-    quiz.locator("input").nth(2).check()
-    quiz.locator("button").click()
-    assert quiz.locator(".coursekit-feedback").inner_text().startswith("Correct: C.")
+    assert plots.count() == 5, "1 trace, 3 split ones, 1 fixed"
+    assert answer(page.locator(".coursekit-quiz").first, 2).startswith("Correct: C.")
     assert view.errors == [] and view.outside == []
 
 
 def test_lesson_03_shows_spans_received_over_otlp(built_book, serve, watch):
     view = watch(serve(built_book))
-    view.open("notebooks/03_standard.html")
+    plots = lesson_plots(view, "notebooks/03_standard.html")
     page = view.page
-    page.locator(".js-plotly-plot").first.wait_for()
     text = page.inner_text("main")
     assert "the receiver got 9 spans from checkout, frontend, inventory, payment" in text
     assert "payment  payment-provider authorize" in text, "the console exporter's lines"
     assert "415 text/xml" in text and "413 application/json" in text
     assert "still serving: True" in text
     assert "already shutdown" not in text, "each provider needs its own exporter"
-    bars = page.locator(".js-plotly-plot").first.locator(".barlayer .bars path")
-    assert bars.count() == 9
+    assert plots.first.locator(".barlayer .bars path").count() == 9
     assert view.errors == [] and view.outside == []
 
 
 def test_lesson_04_charts_render(built_book, serve, watch):
     view = watch(serve(built_book))
-    view.open("notebooks/04_instrumentation.html")
-    plots = view.page.locator(".js-plotly-plot")
-    plots.first.wait_for()
+    plots = lesson_plots(view, "notebooks/04_instrumentation.html")
     assert plots.count() == 4, "two waterfalls, the gained chart, the latency chart"
     latency = plots.nth(3)
     assert latency.locator(".boxlayer .trace.boxes").count() == 6, "one box per variant"
@@ -136,15 +137,11 @@ def test_lesson_04_charts_render(built_book, serve, watch):
 
 def test_lesson_05_charts_and_the_sdk_or_collector_quiz(built_book, serve, watch):
     view = watch(serve(built_book))
-    view.open("notebooks/05_sampling.html")
+    plots = lesson_plots(view, "notebooks/05_sampling.html")
     page = view.page
-    plots = page.locator(".js-plotly-plot")
-    plots.first.wait_for()
     assert plots.count() == 4, "the cost curve, two comparisons, the broken trace"
     assert "47 traces kept of 100: 10 complete, 37 broken" in page.inner_text("body")
     quiz = page.locator(".coursekit-quiz").first
     assert quiz.locator("input").count() == 4
-    quiz.locator("input").nth(3).check()
-    quiz.locator("button").click()
-    assert "Correct" in quiz.locator(".coursekit-feedback").inner_text()
+    assert answer(quiz, 3).startswith("Correct: D.")
     assert view.errors == []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from fnvhash import fnv1a_64
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -16,7 +17,7 @@ from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 import coursekit as ck
 from services.receiver import ReceivedSpan, Receiver
 from services.shop import Shop
-from services.tail_sampling import Policy, TailSampler, fnv1a_64, probabilistic_threshold
+from services.tail_sampling import Policy, TailSampler, probabilistic_threshold
 from services.telemetry import SeededIdGenerator, make_tracer_provider
 
 YAML = Path(__file__).resolve().parent.parent / "docker" / "otel-collector-tail-sampling.yaml"
