@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 BOOK   := build/book/_build/html
+# uv installs the lock; its own version is pinned in the lock too, so one file says it.
+UV_VERSION = $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.txt)
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: course setup book lab slides test grade exercises refresh lint format measure clean
+.PHONY: course setup lock book lab slides test check grade exercises refresh lint \
+	format measure clean
 
 course: book ## Set up, build the executed book, and say where to open it
 	@echo
@@ -12,32 +16,40 @@ course: book ## Set up, build the executed book, and say where to open it
 	@echo "The lessons: make lab   (JupyterLab on notebooks/; exercises are in exercises/)"
 	@echo "Grade work:  make grade"
 
-setup: $(VENV)/.installed ## Create .venv and install everything
+setup: $(VENV)/.installed ## Create .venv and install the locked requirements with uv
 
+# A bare venv, then uv (bootstrapped with the venv's pip), then the lock, exactly.
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "The course needs Python 3.11 or newer: make PYTHON=python3.12 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-book: setup ## Build the book, executing every notebook (warnings are errors)
-	rm -rf build/book
-	$(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml \
-		--path-output build/book -W -n --keep-going
+lock: setup ## Re-pin every package from requirements.in into requirements.txt
+	$(BIN)/uv pip compile requirements.in --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command "make lock" -o requirements.txt
 
-lab: setup ## Open the lessons in JupyterLab
-	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
-		notebooks/01_incident.ipynb
+book: setup ## Build the book, executing every notebook (in parallel; warnings are errors)
+	$(BIN)/python -m coursekit.book_build --out build/book
+
+lab: setup ## Open the lessons in JupyterLab (the quickest way in)
+	$(BIN)/jupyter lab --notebook-dir=. $(ALLOW_ROOT) notebooks/01_incident.ipynb
 
 slides: setup ## Render every lesson as an offline reveal.js deck in build/slides/
 	$(BIN)/python -m coursekit.slides notebooks/*.ipynb --out build/slides
 
-test: setup ## Run every test: shop, kit, notebooks under nbval, graders, book, browser
-	$(BIN)/python -m pytest
+test: setup ## Run every test: shop, kit, notebooks, graders, book, browser (in parallel)
+	$(BIN)/python -m pytest -n 4 --dist loadgroup
+
+check: setup ## The inner loop: lint, then the fast tests (about a minute)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" tests/
 
 grade: setup ## Grade your exercises (or one: make grade EX=01)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -q \
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -q -p no:xdist \
 		$(if $(EX),exercises/$(EX)_*.ipynb,exercises/)
 
 exercises: setup ## Re-run the solutions and regenerate the exercises from them
