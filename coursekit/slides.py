@@ -2,7 +2,8 @@
 
     python -m coursekit.slides notebooks/01_incident.ipynb [...] --out build/slides
 
-Each notebook is executed first (slides show outputs), then exported with nbconvert's
+Each notebook is executed first (slides show outputs; the book's cache of executed
+notebooks is reused, see book_build), then exported with nbconvert's
 SlidesExporter through ``templates/offline_reveal``. The deck folder holds everything it
 loads: reveal.js (shipped in the sphinx-revealjs package) and plotly.min.js (shipped in
 plotly). Open ``<name>.slides.html`` in a browser; press S for speaker notes.
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from pathlib import Path
 
 import sphinx_revealjs
 from nbconvert import SlidesExporter
 
-from .notebook_files import execute
+from .book_build import BuildError, executed
 from .plotly_offline import PLOTLY_JS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,8 +37,9 @@ def without_widget_views(nb):
     return nb
 
 
-def render(notebook: Path, out_dir: Path) -> Path:
-    nb = without_widget_views(execute(notebook))
+def render(notebook: Path, out_dir: Path, nb=None) -> Path:
+    """Write ``notebook``'s deck into ``out_dir``; ``nb`` is its executed form, if at hand."""
+    nb = without_widget_views(nb if nb is not None else executed([notebook])[0])
     exporter = SlidesExporter(
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -61,9 +64,15 @@ def main(argv=None) -> None:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build/slides"))
     args = parser.parse_args(argv)
-    for notebook in args.notebooks:
-        print(f"slides: {render(notebook, args.out)}")
+    try:
+        notebooks = executed(args.notebooks)
+    except BuildError as error:
+        print(f"slides failed: {error}", file=sys.stderr)
+        return 1
+    for path, nb in zip(args.notebooks, notebooks, strict=True):
+        print(f"slides: {render(path, args.out, nb)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

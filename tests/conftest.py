@@ -1,10 +1,10 @@
-"""Shared fixtures: a running shop, the built book, and a headless Chromium."""
+"""Shared fixtures: a running shop, the built book, and a headless Chromium; and how the
+suite is split for `make test` (in parallel) and `make check` (the fast tests only)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -12,11 +12,38 @@ from pathlib import Path
 import pytest
 import requests
 
+from coursekit.book_build import BuildError, build
 from services import start_shop
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+# Slow tests and why; `make check` leaves them out. They run first under `make test`, so
+# the longest start early. Tests are spread over xdist workers one by one, except groups
+# that must share one worker: the book's tests share one build, and nbval's cells of one
+# notebook run in order in one kernel.
+SLOW = {
+    "test_book.py": "builds the executed book (every notebook), then opens it in Chromium",
+    "test_notebook_reruns.py": "runs every lesson and solution twice in one kernel",
+    "test_exercises.py": "executes the solutions and exercises under nbval",
+    "test_exercise05.py": "executes exercise 05's grader on generated traffic",
+    "test_jupyterlab.py": "starts JupyterLab and runs a lesson in Chromium",
+    "test_service_processes.py": "starts the shop as real OS processes, zero-code",
+    "test_shop_process.py": "starts the shop as its own process",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        if name in SLOW or item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
+        if name == "test_book.py" or item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(name))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
@@ -30,33 +57,20 @@ def checkout(shop, **cart):
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Path:
-    """Build the book the way `make book` does, into a temporary folder."""
+def book_out(tmp_path_factory) -> Path:
+    """The book built the way `make book` builds it, into a temporary folder (its own cache:
+    every notebook is executed)."""
     out = tmp_path_factory.mktemp("book")
-    result = subprocess.run(
-        [
-            BIN / "jupyter-book",
-            "build",
-            ".",
-            "--config",
-            "book/_config.yml",
-            "--toc",
-            "book/_toc.yml",
-            "--path-output",
-            out,
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, (
-        f"book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    )
-    return out / "_build" / "html"
+    try:
+        build(out)
+    except BuildError as error:
+        pytest.fail(str(error), pytrace=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_book(book_out) -> Path:
+    return book_out / "_build" / "html"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.book_build import executed
 from coursekit.slides import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +83,8 @@ LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
-def test_slides_work_offline(tmp_path, serve, watch, lesson):
-    deck = render(lesson, tmp_path)
+def test_slides_work_offline(book_out, tmp_path, serve, watch, lesson):
+    deck = render(lesson, tmp_path, executed([lesson], book_out)[0])
     view = watch(serve(tmp_path))
     view.open(deck.name)
     page = view.page
