@@ -64,7 +64,7 @@ def test_the_shipped_yaml_configures_the_policies_the_lesson_describes(sampler):
     assert sampler.decision_wait_s == 10
     config = yaml.safe_load(YAML.read_text())
     pipeline = config["service"]["pipelines"]["traces"]
-    assert pipeline["processors"] == ["memory_limiter", "tail_sampling", "batch"]
+    assert pipeline["processors"] == ["memory_limiter", "tail_sampling"]
     assert set(pipeline["exporters"]) <= set(config["exporters"])
 
 
