@@ -36,17 +36,17 @@ book: setup ## Build the book, executing every notebook (in parallel; warnings a
 	$(BIN)/python -m coursekit.book_build --out build/book
 
 lab: setup ## Open the lessons in JupyterLab (the quickest way in)
-	$(BIN)/jupyter lab --notebook-dir=. $(ALLOW_ROOT) notebooks/01_incident.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(ALLOW_ROOT) $(LAB_ARGS) notebooks/01_incident.ipynb
 
 slides: setup ## Render every lesson as an offline reveal.js deck in build/slides/
 	$(BIN)/python -m coursekit.slides notebooks/*.ipynb --out build/slides
 
 test: setup ## Run every test: shop, kit, notebooks, graders, book, browser (in parallel)
-	$(BIN)/python -m pytest -n 4 --dist loadgroup
+	$(BIN)/python -m pytest -n 4
 
 check: setup ## The inner loop: lint, then the fast tests (about a minute)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" tests/
+	$(BIN)/python -m pytest -n 2 -m "not slow" tests/
 
 grade: setup ## Grade your exercises (or one: make grade EX=01)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -q -p no:xdist \

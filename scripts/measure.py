@@ -1,7 +1,11 @@
 """Measure the course: how long a learner waits, and how much memory it takes.
 
-    python scripts/measure.py [--repeat 3]      (or: make measure)
+    python scripts/measure.py [--repeat 3] [--skip-test]      (or: make measure)
 
+- a new user's first minutes, each from a fresh clone: `make setup`, `make course` (to the
+  built book), `make lab` (to JupyterLab serving lesson 01); and the lock installed into an
+  empty venv by uv and by pip, side by side, with no download cache;
+- the whole suite, `make test` (set-up already done), once;
 - time to first trace: a fresh kernel, to a checkout's waterfall ready to show;
 - time to run each lesson and solution top to bottom (a fresh kernel each);
 - time to build the executed book;
@@ -13,13 +17,18 @@ Prints a Markdown table for the README, with the median and the range over the r
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
+import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -74,12 +83,86 @@ def run_notebook(path: Path) -> tuple[float, float, float]:
     return seconds, peak_kib / 1024, (child_kib if child_kib > child_at_start else 0) / 1024
 
 
+def progress(message: str) -> None:
+    print(f"measure: {message}", file=sys.stderr, flush=True)
+
+
+def fresh_clone(folder: Path) -> Path:
+    clone = folder / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    return clone
+
+
+def timed_make(clone: Path, target: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(["make", target], cwd=clone, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def clone_to(target: str) -> float:
+    """Seconds from a fresh clone to `make TARGET` done (uv's download cache as it is)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return timed_make(fresh_clone(Path(folder)), target)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clone_to_lab() -> float:
+    """Seconds from a fresh clone to `make lab` serving lesson 01 (set-up included)."""
+    with tempfile.TemporaryDirectory() as folder:
+        clone, port = fresh_clone(Path(folder)), free_port()
+        args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token="
+        url = f"http://127.0.0.1:{port}/api/contents/notebooks/01_incident.ipynb"
+        start = time.perf_counter()
+        lab = subprocess.Popen(
+            ["make", "lab", f"LAB_ARGS={args}"], cwd=clone, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while time.perf_counter() - start < 300:
+                try:
+                    with urllib.request.urlopen(url, timeout=1) as reply:
+                        if reply.status == 200:
+                            return time.perf_counter() - start
+                except OSError:
+                    time.sleep(0.2)
+            raise RuntimeError("JupyterLab did not serve lesson 01 within 300 s")
+        finally:
+            os.killpg(lab.pid, signal.SIGTERM)
+            lab.wait(timeout=30)
+
+
+def install_seconds(tool: str) -> float:
+    """Install the lock into an empty venv with no download cache: 'uv' or 'pip'."""
+    with tempfile.TemporaryDirectory() as folder:
+        venv = Path(folder) / "venv"
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        python, lock = venv / "bin" / "python", ROOT / "requirements.txt"
+        if tool == "uv":
+            command = [BIN / "uv", "pip", "sync", "--no-cache", "--python", python, lock]
+        else:
+            command = [python, "-m", "pip", "install", "--no-cache-dir", "-q", "-r", lock]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+
+def make_test_seconds() -> float:
+    start = time.perf_counter()
+    subprocess.run(["make", "test"], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def build_book() -> float:
+    """The executed book into an empty folder: every notebook runs (book_build, in parallel)."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         subprocess.run(
-            [BIN / "jupyter-book", "build", ".", "--config", "book/_config.yml",
-             "--toc", "book/_toc.yml", "--path-output", out, "-W", "-n", "--keep-going"],
+            [sys.executable, "-m", "coursekit.book_build", "--out", out],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
         return time.perf_counter() - start
@@ -95,8 +178,33 @@ def summary(values: list[float], unit: str) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-test", action="store_true", help="do not time make test")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
+    if shutil.which("make") is None or shutil.which("git") is None:
+        parser.error("needs make and git")
     rows = []
+
+    progress("a new user's first minutes, from fresh clones")
+    rows.append(("Fresh clone to `make setup` done", summary(
+        [clone_to("setup") for _ in range(args.repeat)], "s")))  # fmt: skip
+    rows.append(("Fresh clone to `make course` done (set-up and built book)", summary(
+        [clone_to("course") for _ in range(args.repeat)], "s")))  # fmt: skip
+    rows.append(("Fresh clone to `make lab` serving lesson 01", summary(
+        [clone_to_lab() for _ in range(args.repeat)], "s")))  # fmt: skip
+    progress("the lock into an empty venv, no download cache: uv and pip in turns")
+    uv, pip = [], []
+    for _ in range(args.repeat):
+        uv.append(install_seconds("uv"))
+        pip.append(install_seconds("pip"))
+    rows.append(("Install the lock, no cache: `uv pip sync`", summary(uv, "s")))
+    rows.append(("Install the lock, no cache: `pip install -r`", summary(pip, "s")))
+    if not args.skip_test:
+        progress("make test (once)")
+        rows.append(("`make test` (set-up done), once", summary([make_test_seconds()], "s")))
+
+    progress("the book, notebooks and memory")
 
     # The book first: RUSAGE_CHILDREN keeps the largest process seen so far.
     book = [build_book() for _ in range(args.repeat)]

@@ -21,9 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 # Slow tests and why; `make check` leaves them out. They run first under `make test`, so
-# the longest start early. Tests are spread over xdist workers one by one, except groups
-# that must share one worker: the book's tests share one build, and nbval's cells of one
-# notebook run in order in one kernel.
+# the longest start early.
 SLOW = {
     "test_book.py": "builds the executed book (every notebook), then opens it in Chromium",
     "test_notebook_reruns.py": "runs every lesson and solution twice in one kernel",
@@ -33,17 +31,30 @@ SLOW = {
     "test_service_processes.py": "starts the shop as real OS processes, zero-code",
     "test_shop_process.py": "starts the shop as its own process",
 }
+# Tests that must share one xdist worker: the book's tests share one build, and nbval's
+# cells of one notebook run in order in one kernel. Every other test is spread on its own.
+ONE_WORKER = ("test_book.py", ".ipynb")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        name = item.path.name
-        if name in SLOW or item.path.suffix == ".ipynb":
+        if item.path.name in SLOW or item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
-        if name == "test_book.py" or item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(name))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # xdist's own `--dist loadgroup` ignores its marks under pytest 9 (it renames node ids,
+    # which pytest 9 no longer allows), so the grouping is a scheduler: xdist's public hook.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(ONE_WORKER) else nodeid
+
+    return Grouped(config, log)
 
 
 @pytest.fixture
