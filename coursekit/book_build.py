@@ -87,6 +87,13 @@ def longest_first(paths: list[Path]) -> list[Path]:
     return sorted(paths, key=lambda p: (p.parent.name != "notebooks", [-ord(c) for c in p.name]))
 
 
+def shorten(text: str, keep: int = 2000) -> str:
+    """A long traceback's start (the cell and the error) and its end (where it was raised)."""
+    if len(text) <= 2 * keep:
+        return text
+    return f"{text[:keep]}\n[... {len(text) - 2 * keep} characters ...]\n{text[-keep:]}"
+
+
 def execute_all(paths: list[Path], cache, jobs: int) -> list[str]:
     """Execute the notebooks the cache lacks, ``jobs`` at once. Returns the failures."""
     todo = []
@@ -113,7 +120,7 @@ def execute_all(paths: list[Path], cache, jobs: int) -> list[str]:
             result = future.result()
             name = path.relative_to(ROOT)
             if result.err is not None:
-                failures.append(f"{name}:\n{result.exc_string}")
+                failures.append(f"{name}:\n{shorten(result.exc_string)}")
                 print(f"  [{done}/{len(todo)}] FAILED  {name}", flush=True)
                 continue
             cache.cache_notebook_bundle(
@@ -131,7 +138,7 @@ def executed(paths: list[Path], out: Path = DEFAULT_OUT, jobs: int = JOBS) -> li
     cache = open_cache(out / "jupyter_cache")
     failures = execute_all(longest_first(paths), cache, jobs)
     if failures:
-        raise BuildError("a notebook failed:\n" + "\n".join(f[-3000:] for f in failures))
+        raise BuildError("a notebook failed:\n" + "\n".join(failures))
     return [cache.merge_match_into_notebook(nbformat.read(p, as_version=4))[1] for p in paths]
 
 
