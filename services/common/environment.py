@@ -3,9 +3,10 @@
 Used when the shop runs on its own (``python -m services``), so it can send to any real
 backend. Which exporter ``OTEL_TRACES_EXPORTER`` names (and how ``otlp`` follows
 ``OTEL_EXPORTER_OTLP_PROTOCOL``) is resolved by the SDK's own configuration code, the
-same code ``opentelemetry-instrument`` runs. The exporters read their endpoint, headers
-and timeouts from ``OTEL_EXPORTER_OTLP_*`` themselves; the SDK's ``TracerProvider`` reads
-``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG``.
+same code ``opentelemetry-instrument`` runs (wrapped in ``sdk_private.py``). The exporters
+read their endpoint, headers and timeouts from ``OTEL_EXPORTER_OTLP_*`` themselves; the
+SDK's ``TracerProvider`` reads ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG``.
+Also here: the ``OTEL_*`` environment a child process gets.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from opentelemetry.sdk._configuration import _get_exporter_names, _import_exporters
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from .sdk_private import trace_exporter_classes, trace_exporter_names
 from .telemetry import make_tracer_provider
 
 #: Without OTEL_TRACES_EXPORTER, print spans: a learner sees tracing work with no backend.
@@ -29,12 +30,12 @@ def use_default_exporter() -> None:
 
 
 def exporter_names() -> list[str]:
-    return _get_exporter_names("traces")
+    return trace_exporter_names()
 
 
 @cache
 def _exporter_classes(names: tuple[str, ...]) -> tuple:
-    return tuple(_import_exporters(list(names), [], [])[0].values())
+    return tuple(trace_exporter_classes(list(names)).values())
 
 
 def provider_from_environment(service: str) -> TracerProvider:
@@ -49,3 +50,24 @@ def check_environment() -> None:
     """Raise a one-line error for an exporter or sampler the OTEL_* variables name wrongly."""
     _exporter_classes(tuple(exporter_names()))
     TracerProvider(shutdown_on_exit=False)  # reads OTEL_TRACES_SAMPLER(_ARG)
+
+
+def environment_without_otel() -> dict[str, str]:
+    """This process's environment minus its OTEL_* settings: a child gets only its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+
+
+def otlp_env(endpoint_base: str, **more: str) -> dict[str, str]:
+    """The ``OTEL_*`` settings that send traces, and only traces, as OTLP/HTTP to a receiver.
+
+    ``endpoint_base`` is the receiver's URL without ``/v1/traces`` (the exporter adds it).
+    """
+    return {
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint_base,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",  # ms: spans reach the receiver quickly
+        **more,
+    }
