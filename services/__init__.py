@@ -31,7 +31,14 @@ _EXPORTS = {
     "Receiver": "services.backend.receiver",
     "start_receiver": "services.backend.receiver",
     "HeaderRecorder": "services.backend.recorder",
+    "ProcessGroup": "services.run.processes",
+    "TailSampler": "services.backend.tail_sampling",
+    "RateLimitingSampler": "services.labs.samplers",
+    "ThreadServer": "services.common.lifecycle",
+    "make_tracer_provider": "services.common.telemetry",
+    "otel_settings": "services.common.environment",
     "otlp_env": "services.common.environment",
+    "uninstrumented_app": "services.run.apps",
 }
 
 __all__ = sorted(_EXPORTS)

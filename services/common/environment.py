@@ -11,8 +11,10 @@ Also here: the ``OTEL_*`` environment a child process gets.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from functools import cache
+from unittest import mock
 
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -50,6 +52,14 @@ def check_environment() -> None:
     """Raise a one-line error for an exporter or sampler the OTEL_* variables name wrongly."""
     _exporter_classes(tuple(exporter_names()))
     TracerProvider(shutdown_on_exit=False)  # reads OTEL_TRACES_SAMPLER(_ARG)
+
+
+@contextlib.contextmanager
+def otel_settings(settings: dict[str, str]):
+    """These ``OTEL_*`` variables in this process's environment, for the block only: what
+    an in-process service built inside the block reads, as if it had started with them."""
+    with mock.patch.dict(os.environ, settings):
+        yield
 
 
 def environment_without_otel() -> dict[str, str]:
