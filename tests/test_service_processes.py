@@ -186,3 +186,21 @@ def test_a_short_job_loses_its_batch_unless_flushed(receiver, ending, spans):
     printed = batch_job.run(ending, receiver.url)
     assert printed == f"reconciled 3 payments; ending: {ending}"
     assert len(receiver.spans()) == spans
+
+
+def test_the_packages_and_the_planted_instrumentation_import_no_flask():
+    """The zero-code trap: opentelemetry-instrument loads our legacy_store instrumentor
+    before it patches Flask, so nothing on that path may import Flask first."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import services, services.shop, services.backend, services.run, services.labs
+        import services.common
+        from services.labs.legacy_store_instrumentation import LegacyStoreInstrumentor
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "werkzeug")))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
