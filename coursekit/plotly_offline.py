@@ -18,7 +18,7 @@ from pathlib import Path
 
 import plotly
 import plotly.io as pio
-from plotly.io._base_renderers import MimetypeRenderer
+from plotly.io.base_renderers import MimetypeRenderer  # public: re-exported there
 
 RENDERER_NAME = "coursekit"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

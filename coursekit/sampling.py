@@ -1,19 +1,26 @@
 """What a sampled run of the shop kept: traces, error traces, complete traces, spans.
 
-``summarize`` turns one run's spans into a ``Run``; ``comparison_chart`` and ``runs_table``
-put several runs side by side (lesson 05).
+``run_shop`` sends the same traffic through a shop under one sampling setup and
+``summarize`` turns its spans into a ``Run``; ``tail_sample`` sends spans through the
+local receiver's tail sampler; ``comparison_chart`` and ``runs_table`` put several runs
+side by side (lesson 05). ``kept_per_click`` is lesson 02's check of what sampling kept of
+each click.
 """
 
 from __future__ import annotations
 
 import html
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import plotly.graph_objects as go
+import requests
 from plotly.subplots import make_subplots
 
-from .spans import by_trace
+from .spans import by_trace, records
 from .tables import Table
 
 
@@ -66,6 +73,63 @@ def summarize(
         sent_spans=kept if sent_spans is None else sent_spans,
         raw_spans=tuple(spans),
     )
+
+
+def run_shop(name: str, sampler, config, checkouts: int) -> Run:
+    """Send ``checkouts`` checkouts through a shop whose services sample with ``sampler``
+    (one SDK sampler, a dict of service -> sampler, or None for the SDK's default)."""
+    from services import Shop  # the shop only when a lesson runs it
+
+    with Shop(config, sampler=sampler) as shop, requests.Session() as client:
+        started = time.perf_counter()
+        codes = [client.post(f"{shop.url()}/checkout", json={}, timeout=10).status_code
+                 for _ in range(checkouts)]  # fmt: skip
+        seconds = time.perf_counter() - started
+        return summarize(name, shop.spans(), checkouts=checkouts, failed=codes.count(502),
+                         seconds=seconds)  # fmt: skip
+
+
+def tail_sample(spans, collector_file: str | Path):
+    """Send SDK spans over OTLP to a local receiver that tail-samples with the policies of
+    a Collector configuration file, and let it decide at once.
+
+    Returns the tail sampler (its counts), what the receiver held before deciding (a
+    sentence), and the records of the spans it stored.
+    """
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    from services import Receiver, TailSampler
+
+    sampler = TailSampler.from_collector_file(collector_file)
+    with Receiver(tail_sampler=sampler) as receiver:
+        exporter = OTLPSpanExporter(endpoint=receiver.endpoint)
+        exporter.export(spans)
+        exporter.shutdown()
+        waiting = f"{len(receiver.spans())} spans stored, {sampler.pending_traces} traces held"
+        receiver.decide_now()  # a Collector would wait out decision_wait first
+        return sampler, waiting, records(receiver.spans())
+
+
+def kept_per_click(config, sampler, clicks: int = 20) -> Counter:
+    """Click ``clicks`` times on a shop sampling with ``sampler``; count, per click, whether
+    its checkout span was kept and whether its payment span was: ``{(True, False): n}``.
+
+    A click's spans are those that started while its request ran (one click at a time).
+    """
+    from services import Shop
+
+    windows = []
+    with Shop(config, sampler=sampler) as shop:
+        for _ in range(clicks):
+            started = time.time_ns()
+            requests.post(f"{shop.url()}/checkout", json={}, timeout=10)
+            windows.append((started, time.time_ns()))
+        spans = records(shop.spans())
+    kept = Counter()
+    for started, ended in windows:
+        names = {span.name for span in spans if started <= span.start_ns <= ended}
+        kept["POST /checkout" in names, "POST /charge" in names] += 1
+    return kept
 
 
 def stored_after(run: Run, stored_spans, name: str | None = None) -> Run:

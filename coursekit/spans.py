@@ -64,8 +64,10 @@ def from_sdk(span: ReadableSpan) -> SpanRecord:
 
 
 def from_otlp(received) -> SpanRecord:
-    """A record from a span that arrived over OTLP (``services.receiver.ReceivedSpan``)."""
-    from services.receiver import attributes  # OTLP AnyValue decoding lives with the receiver
+    """A record from a span that arrived over OTLP (``services.backend.receiver.ReceivedSpan``)."""
+    from services.backend.receiver import (
+        attributes,  # OTLP AnyValue decoding lives with the receiver
+    )
 
     span = received.otlp_span
     kind = type(span).SpanKind.Name(span.kind).removeprefix("SPAN_KIND_").lower()
@@ -89,8 +91,8 @@ def from_otlp(received) -> SpanRecord:
 def from_otlp_json(text: str) -> list[SpanRecord]:
     """Records from an OTLP/JSON document, as a backend or the Collector's file exporter
     writes it (ids in hex)."""
-    from services.otlp import request_from_json
-    from services.receiver import received_spans
+    from services.backend.otlp import request_from_json
+    from services.backend.receiver import received_spans
 
     return records(received_spans(request_from_json(text)))
 

@@ -30,8 +30,8 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, TraceIdRati
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.samplers import RateLimitingSampler  # noqa: E402
-from services.telemetry import SeededIdGenerator  # noqa: E402
+from services.common.telemetry import SeededIdGenerator  # noqa: E402
+from services.labs.samplers import RateLimitingSampler  # noqa: E402
 
 SPANS_PER_TRACE = 9
 

@@ -4,9 +4,16 @@ frontend -> checkout -> inventory, then payment. Start all four in this process 
 ``start_shop()`` (or ``with Shop() as shop:``); run them in the foreground with
 ``python -m services``. The knobs live in ``ShopConfig``.
 
-Importing this package imports nothing else: ``opentelemetry-instrument`` loads our
-``legacy_store`` instrumentation (a submodule) before it patches Flask, and a module that
-had already done ``from flask import Flask`` would keep the unpatched class.
+- ``shop/``: the four services, one file each, their knobs (``config.py``) and catalog;
+- ``backend/``: the stand-in tracing backend (OTLP receiver, tail sampling, recorder);
+- ``run/``: ways to run the shop (in this process, one process per service, one process);
+- ``labs/``: props that one lesson or exercise uses;
+- ``common/``: the lifecycle of anything that serves, telemetry set-up, HTTP, delays.
+
+Importing this package, or any of its subpackages, imports nothing else:
+``opentelemetry-instrument`` loads our ``labs.legacy_store_instrumentation`` before it
+patches Flask, and a module that had already done ``from flask import Flask`` would keep
+the unpatched class.
 """
 
 from __future__ import annotations
@@ -14,10 +21,24 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "ShopConfig": "services.config",
-    "Shop": "services.shop",
-    "start_shop": "services.shop",
-    "stop_all_shops": "services.shop",
+    "ShopConfig": "services.shop.config",
+    "Shop": "services.run.in_process",
+    "start_shop": "services.run.in_process",
+    "stop_all_shops": "services.run.in_process",
+    "ShopProcess": "services.run.shop_process",
+    "ShopProcesses": "services.run.processes",
+    "ServiceProcess": "services.run.processes",
+    "Receiver": "services.backend.receiver",
+    "start_receiver": "services.backend.receiver",
+    "HeaderRecorder": "services.backend.recorder",
+    "ProcessGroup": "services.run.processes",
+    "TailSampler": "services.backend.tail_sampling",
+    "RateLimitingSampler": "services.labs.samplers",
+    "ThreadServer": "services.common.lifecycle",
+    "make_tracer_provider": "services.common.telemetry",
+    "otel_settings": "services.common.environment",
+    "otlp_env": "services.common.environment",
+    "uninstrumented_app": "services.run.apps",
 }
 
 __all__ = sorted(_EXPORTS)

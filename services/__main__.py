@@ -9,16 +9,16 @@ Knobs: ``--payment-timeout-every N``, ``--inventory-slow-ms MS``,
 from __future__ import annotations
 
 import argparse
-import threading
 
-from .config import ShopConfig
-from .environment import (
+from .common.environment import (
     check_environment,
     exporter_names,
     provider_from_environment,
     use_default_exporter,
 )
-from .shop import Shop
+from .common.lifecycle import serve_until_interrupted
+from .run.in_process import Shop
+from .shop.config import ShopConfig
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,18 +60,16 @@ def main(argv: list[str] | None = None) -> None:
         except (RuntimeError, ValueError) as error:
             parser.exit(2, f"python -m services: bad OpenTelemetry setting: {error}\n")
     shop = Shop(config, provider_factory=provider_from_environment, echo_logs=True)
-    with shop:
-        for name, url in shop.urls.items():
-            print(f"{name:<10} {url}", flush=True)
-        exporters = ", ".join(exporter_names()) or "none" if config.tracing else "tracing off"
-        print(f"exporting traces to: {exporters}", flush=True)
-        curl = f"curl -X POST {shop.url()}/checkout -H 'Content-Type: application/json' -d '{{}}'"
-        print(f"try: {curl}", flush=True)
-        print("Ctrl-C stops the shop.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+    exporters = ", ".join(exporter_names()) or "none" if config.tracing else "tracing off"
+    # The URLs are known before the shop starts: each server binds as it is made.
+    shop.launch()
+    serve_until_interrupted(
+        shop,
+        *(f"{name:<10} {url}" for name, url in shop.urls.items()),
+        f"exporting traces to: {exporters}",
+        f"try: curl -X POST {shop.url()}/checkout -H 'Content-Type: application/json' -d '{{}}'",
+        "Ctrl-C stops the shop.",
+    )
 
 
 if __name__ == "__main__":

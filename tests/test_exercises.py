@@ -299,7 +299,7 @@ def test_grader_04_passes_the_solution(tmp_path):
         ("unsolved exercise", None, "no spans"),
         (
             "logic without instrumentation",
-            "from services.providers import charge_order_uninstrumented\n    "
+            "from services.labs.providers import charge_order_uninstrumented\n    "
             "return charge_order_uninstrumented(order, providers)",
             "no spans",
         ),

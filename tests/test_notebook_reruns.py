@@ -22,18 +22,17 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
 )
 
 PROBE = """
-import json, threading
-from services.shop import _running
-from services.process import _running as _running_processes
-from services.service_processes import _running as _running_services, child_pids
-import os
-def _open_shop_ports():
-    ports = [int(u.rsplit(':', 1)[1]) for s in list(_running) for u in s.urls.values()]
-    return len(ports)
+import json, os, threading
+from services.common.lifecycle import running
+from services.run.in_process import Shop
+from services.run.processes import ServiceProcess, child_pids
+from services.run.shop_process import ShopProcess
+_shops = running(Shop)
 print(json.dumps({"threads": sorted(t.name for t in threading.enumerate()),
-                  "running_shops": len(_running), "open_shop_ports": _open_shop_ports(),
-                  "shop_processes": len(_running_processes),
-                  "service_processes": len(_running_services),
+                  "running_shops": len(_shops),
+                  "open_shop_ports": sum(len(s.urls) for s in _shops),
+                  "shop_processes": len(running(ShopProcess)),
+                  "service_processes": len(running(ServiceProcess)),
                   "child_processes": len(child_pids(os.getpid()))}))
 """
 

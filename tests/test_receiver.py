@@ -17,10 +17,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 import coursekit as ck
 from coursekit.spans import from_otlp_json
-from services import otlp
-from services.receiver import start_receiver
-from services.shop import Shop
-from services.telemetry import make_tracer_provider
+from services.backend import otlp
+from services.backend.receiver import start_receiver
+from services.common.telemetry import make_tracer_provider
+from services.run.in_process import Shop
 
 
 @pytest.fixture

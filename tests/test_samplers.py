@@ -25,8 +25,8 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 import coursekit as ck
 from coursekit.sampling import is_complete
 from services import Shop, ShopConfig
-from services.samplers import RateLimitingSampler
-from services.telemetry import SeededIdGenerator
+from services.common.telemetry import SeededIdGenerator
+from services.labs.samplers import RateLimitingSampler
 
 FAST = ShopConfig(base_latency_ms=0)
 

@@ -14,16 +14,16 @@ import requests
 from nbclient import NotebookClient
 
 from coursekit.spans import by_trace, records
-from services import batch_job
-from services.config import ShopConfig
-from services.receiver import Receiver
-from services.service_processes import (
+from services.backend.receiver import Receiver
+from services.common.environment import otlp_env
+from services.labs import batch_job
+from services.run.processes import (
     ServiceFailedToStart,
     ServiceProcess,
     ShopProcesses,
     child_pids,
-    otlp_env,
 )
+from services.shop.config import ShopConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"frontend", "checkout", "inventory", "payment"}
@@ -116,7 +116,7 @@ def test_a_failing_block_stops_every_process():
 def test_processes_left_running_are_stopped_at_exit():
     script = textwrap.dedent(
         """
-        from services.service_processes import ShopProcesses
+        from services.run.processes import ShopProcesses
         shop = ShopProcesses(zero_code=False).start()
         print(" ".join(str(p.pid) for p in shop.processes.values()))
         """
@@ -130,10 +130,10 @@ def test_processes_left_running_are_stopped_at_exit():
 
 def test_a_failing_cell_in_a_kernel_leaves_no_child_process():
     cells = [
-        "import os\nfrom services.service_processes import ShopProcesses",
+        "import os\nfrom services.run.processes import ShopProcesses",
         "with ShopProcesses(zero_code=False):\n    raise ValueError('a failing cell')",
         "with ShopProcesses(zero_code=False):\n    raise ValueError('the same cell, re-run')",
-        "from services.service_processes import child_pids\nprint(len(child_pids(os.getpid())))",
+        "from services.run.processes import child_pids\nprint(len(child_pids(os.getpid())))",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     NotebookClient(
@@ -162,8 +162,8 @@ def test_the_legacy_store_instrumentor_in_code():
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from services import legacy_store
-    from services.legacy_store_instrumentation import LegacyStoreInstrumentor
+    from services.labs import legacy_store
+    from services.labs.legacy_store_instrumentation import LegacyStoreInstrumentor
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
@@ -186,3 +186,21 @@ def test_a_short_job_loses_its_batch_unless_flushed(receiver, ending, spans):
     printed = batch_job.run(ending, receiver.url)
     assert printed == f"reconciled 3 payments; ending: {ending}"
     assert len(receiver.spans()) == spans
+
+
+def test_the_packages_and_the_planted_instrumentation_import_no_flask():
+    """The zero-code trap: opentelemetry-instrument loads our legacy_store instrumentor
+    before it patches Flask, so nothing on that path may import Flask first."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import services, services.shop, services.backend, services.run, services.labs
+        import services.common
+        from services.labs.legacy_store_instrumentation import LegacyStoreInstrumentor
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "werkzeug")))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

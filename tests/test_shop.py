@@ -178,7 +178,7 @@ def test_thread_pool_fanout_loses_context_until_it_is_copied():
 
 
 def test_the_w3c_test_endpoint_propagates_the_incoming_context(shop):
-    from services.recorder import HeaderRecorder
+    from services.backend.recorder import HeaderRecorder
 
     incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     with HeaderRecorder() as recorder:

@@ -11,7 +11,7 @@ import pytest
 import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from services.process import ShopFailedToStart, ShopProcess
+from services.run.shop_process import ShopFailedToStart, ShopProcess
 
 
 class _Capture(http.server.BaseHTTPRequestHandler):

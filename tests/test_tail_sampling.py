@@ -15,10 +15,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 import coursekit as ck
-from services.receiver import ReceivedSpan, Receiver
-from services.shop import Shop
-from services.tail_sampling import Policy, TailSampler, probabilistic_threshold
-from services.telemetry import SeededIdGenerator, make_tracer_provider
+from services.backend.receiver import ReceivedSpan, Receiver
+from services.backend.tail_sampling import Policy, TailSampler, probabilistic_threshold
+from services.common.telemetry import SeededIdGenerator, make_tracer_provider
+from services.run.in_process import Shop
 
 YAML = Path(__file__).resolve().parent.parent / "docker" / "otel-collector-tail-sampling.yaml"
 MS = 1_000_000

@@ -12,8 +12,8 @@ import logging
 import requests
 from opentelemetry.sdk.trace import TracerProvider
 
-from services.receiver import Receiver
-from services.shop import Shop
+from services.backend.receiver import Receiver
+from services.run.in_process import Shop
 
 from ..spans import records
 from .report import NotYet, call_learner_code, run_check

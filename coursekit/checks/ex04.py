@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from services.providers import Order, PaymentFailed, PaymentProvider, Receipt
+from services.labs.providers import Order, PaymentFailed, PaymentProvider, Receipt
 
 from .report import NotYet, run_check
 

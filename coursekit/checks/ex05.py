@@ -11,8 +11,8 @@ import random
 
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from services.receiver import ReceivedSpan
-from services.tail_sampling import STATUS_NAMES, TailSampler
+from services.backend.receiver import ReceivedSpan
+from services.backend.tail_sampling import STATUS_NAMES, TailSampler
 
 from .report import NotYet, call_learner_code, run_check
 

@@ -11,6 +11,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+#: The shop's services in the order requests flow, and whom each one calls: the one list.
+CALLS: dict[str, tuple[str, ...]] = {
+    "frontend": ("checkout",),
+    "checkout": ("inventory", "payment"),
+    "inventory": (),
+    "payment": (),
+}
+SERVICES: tuple[str, ...] = tuple(CALLS)
+
 
 @dataclass(frozen=True)
 class ShopConfig:
@@ -54,9 +63,7 @@ class ShopConfig:
     #: pricing, order and customer attributes, retry events (lesson 04's manual spans).
     manual_spans: bool = False
     #: Service names, in the order requests flow.
-    services: tuple[str, ...] = field(
-        default=("frontend", "checkout", "inventory", "payment"), repr=False
-    )
+    services: tuple[str, ...] = field(default=SERVICES, repr=False)
 
     def replace(self, **changes) -> ShopConfig:
         """A copy with some knobs changed: ``config.replace(tracing=False)``."""

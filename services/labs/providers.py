@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..shop.payment_provider import ProviderTimeout
 
-class ProviderTimeout(TimeoutError):
-    """A payment provider did not answer in time."""
+__all__ = [
+    "Order",
+    "PaymentFailed",
+    "PaymentProvider",
+    "ProviderTimeout",
+    "Receipt",
+    "charge_order_uninstrumented",
+]
 
 
 class PaymentFailed(RuntimeError):

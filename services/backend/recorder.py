@@ -10,10 +10,10 @@ import threading
 
 from flask import Flask, request
 
-from .server import BackgroundServer, ServedApp
+from ..common.lifecycle import ThreadServer
 
 
-class HeaderRecorder(ServedApp):
+class HeaderRecorder(ThreadServer):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.received: list[dict[str, str]] = []
@@ -26,8 +26,7 @@ class HeaderRecorder(ServedApp):
                 self.received.append({k.lower(): v for k, v in request.headers.items()})
             return "", 200
 
-        self._server = BackgroundServer(app, "recorder")
-        self.url = self._server.url
+        super().__init__(app, "recorder")
 
     def last(self, header: str) -> str | None:
         """The named header of the last request received (None if absent)."""

@@ -10,11 +10,11 @@ import time
 
 from flask import jsonify, request
 
+from ..common.jitter import Jitter
+from ..common.service_app import create_service_app
+from ..common.telemetry import ServiceTelemetry
+from ..shop.config import ShopConfig
 from . import legacy_store
-from .app import create_service_app
-from .config import ShopConfig
-from .jitter import Jitter
-from .telemetry import ServiceTelemetry
 
 
 def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, str]):

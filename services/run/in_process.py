@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Callable, Mapping
 
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -10,30 +9,18 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from . import checkout, frontend, inventory, payment
-from .config import ShopConfig
-from .server import BackgroundServer
-from .telemetry import (
+from ..common.lifecycle import Group, ThreadServer, stop_all
+from ..common.telemetry import (
     SeededIdGenerator,
     ServiceTelemetry,
     instrument_requests_once,
     make_tracer_provider,
 )
-
-#: Service name -> module whose ``create_app`` builds it.
-SERVICE_MODULES = {
-    "frontend": frontend,
-    "checkout": checkout,
-    "inventory": inventory,
-    "payment": payment,
-}
-
-#: Every running shop. A strong set: a shop whose variable was reassigned (a notebook cell
-#: run twice) still serves, and must still be found and stopped.
-_running: set[Shop] = set()
+from ..shop.config import ShopConfig
+from .apps import create_app
 
 
-class Shop:
+class Shop(Group):
     """The four services, started together. Use it as a context manager, or call ``stop()``.
 
     By default every service exports to one shared ``InMemorySpanExporter``
@@ -66,8 +53,8 @@ class Shop:
         self._provider_factory = provider_factory or self._in_memory_provider
         self._echo_logs = echo_logs
         self._id_generator = SeededIdGenerator(self.config.seed)
-        self._servers: list[BackgroundServer] = []
         self._telemetry: list[ServiceTelemetry] = []
+        super().__init__({})  # the servers, one per service, made as the shop starts
 
     def _in_memory_provider(self, service: str) -> TracerProvider:
         return make_tracer_provider(
@@ -84,48 +71,26 @@ class Shop:
             return self._sampler.get(service)
         return self._sampler
 
-    # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> Shop:
-        if self._servers:
-            raise RuntimeError("this shop is already running")
+    # --- lifecycle: Group's, plus making the servers and shutting the providers down ---
+    def _launch(self) -> None:
         if self.config.tracing:
             instrument_requests_once()
-        try:
-            for name in self.config.services:
-                provider = self._provider_factory(name) if self.config.tracing else None
-                telemetry = ServiceTelemetry(name, provider, echo_logs=self._echo_logs)
-                self._telemetry.append(telemetry)
-                self.logs[name] = telemetry.log_lines
-                app = SERVICE_MODULES[name].create_app(telemetry, self.config, self.urls)
-                server = BackgroundServer(app, f"shop-{name}")
-                self._servers.append(server)
-                self.urls[name] = server.url
-            for server in self._servers:
-                server.start()
-        except BaseException:
-            self.stop()
-            raise
-        _running.add(self)
-        return self
+        for name in self.config.services:
+            provider = self._provider_factory(name) if self.config.tracing else None
+            telemetry = ServiceTelemetry(name, provider, echo_logs=self._echo_logs)
+            self._telemetry.append(telemetry)
+            self.logs[name] = telemetry.log_lines
+            app = create_app(name, telemetry, self.config, self.urls)
+            self.members[name] = ThreadServer(app, f"shop-{name}")
+            self.urls[name] = self.members[name].url
+        super()._launch()
 
-    def stop(self) -> None:
-        """Stop every server, join its thread, and shut the providers down. Safe to repeat."""
-        for server in self._servers:
-            server.stop()
+    def _stop(self) -> None:
+        """Stop every server, join its thread, and shut the providers down."""
+        super()._stop()
         for telemetry in self._telemetry:
             telemetry.shutdown()
-        self._servers, self._telemetry = [], []
-        _running.discard(self)
-
-    @property
-    def running(self) -> bool:
-        return bool(self._servers)
-
-    def __enter__(self) -> Shop:
-        return self if self.running else self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        self.members, self._telemetry = {}, []
 
     # --- what a lesson reads --------------------------------------------------------------
     def url(self, service: str = "frontend") -> str:
@@ -156,9 +121,5 @@ def start_shop(config: ShopConfig | None = None, **knobs) -> Shop:
 
 
 def stop_all_shops() -> None:
-    """Stop every shop still running in this process (also run at interpreter exit)."""
-    for shop in list(_running):
-        shop.stop()
-
-
-atexit.register(stop_all_shops)
+    """Stop every shop still running in this process (also done at interpreter exit)."""
+    stop_all(Shop)

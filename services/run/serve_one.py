@@ -1,11 +1,11 @@
-"""Run ONE service as its own process: ``python -m services.serve_one checkout --port 5002``.
+"""Run ONE service as its own process: ``python -m services.run.serve_one checkout --port 5002``.
 
 The service code only uses the OpenTelemetry *API*. Run it plainly and it traces nothing;
 run the very same command under ``opentelemetry-instrument`` and it is traced, configured
 only by ``OTEL_*`` environment variables (zero-code instrumentation):
 
     OTEL_SERVICE_NAME=checkout OTEL_TRACES_EXPORTER=otlp \\
-        opentelemetry-instrument python -m services.serve_one checkout --port 5002 \\
+        opentelemetry-instrument python -m services.run.serve_one checkout --port 5002 \\
         --peer inventory=http://127.0.0.1:5003 --peer payment=http://127.0.0.1:5004
 """
 
@@ -13,24 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 
-from werkzeug.serving import make_server
-
-from . import checkout, frontend, inventory, order_history, payment
-from .config import ShopConfig
-from .server import _QuietRequestHandler
-from .telemetry import ServiceTelemetry
-
-#: Service name -> module whose ``create_app`` builds it.
-SERVICES = {
-    "frontend": frontend,
-    "checkout": checkout,
-    "inventory": inventory,
-    "payment": payment,
-    "order-history": order_history,
-}
+from ..common.lifecycle import ThreadServer, serve_until_interrupted
+from ..common.telemetry import ServiceTelemetry
+from ..shop.config import ShopConfig
+from .apps import ALL_SERVICES, create_app
 
 
 def _peer(text: str) -> tuple[str, str]:
@@ -50,8 +38,8 @@ def _config(text: str) -> ShopConfig:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.serve_one", description=__doc__)
-    parser.add_argument("service", choices=sorted(SERVICES))
+    parser = argparse.ArgumentParser(prog="python -m services.run.serve_one", description=__doc__)
+    parser.add_argument("service", choices=sorted(ALL_SERVICES))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--peer", type=_peer, action="append", default=[], metavar="NAME=URL")
     parser.add_argument("--knobs", type=_config, default=ShopConfig(), metavar="JSON",
@@ -61,23 +49,15 @@ def main(argv: list[str] | None = None) -> None:
     # No provider of its own: spans go through the global API, to whatever SDK
     # opentelemetry-instrument set up, or nowhere.
     telemetry = ServiceTelemetry(args.service, None, echo_logs=True, global_api=True)
-    app = SERVICES[args.service].create_app(telemetry, args.config, dict(args.peer))
-    url = f"http://127.0.0.1:{args.port}"
+    app = create_app(args.service, telemetry, args.config, dict(args.peer))
     try:
-        server = make_server(
-            "127.0.0.1", args.port, app, threaded=True, request_handler=_QuietRequestHandler
-        )
+        server = ThreadServer(app, args.service, port=args.port)
     except OSError as error:
+        url = f"http://127.0.0.1:{args.port}"
         parser.exit(1, f"{args.service}: cannot serve on {url}: {error.strerror}\n")
-    # SIGTERM as Ctrl-C: exit through Python, so atexit shuts the SDK down and flushes.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print(f"{args.service} serving on {url}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.05)
-    except KeyboardInterrupt:
-        print(f"{args.service} stopping", flush=True)
-    finally:
-        server.server_close()
+    serve_until_interrupted(
+        server, f"{args.service} serving on {server.url}", stopping=f"{args.service} stopping"
+    )
     sys.exit(0)
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from flask import Flask, Response, request
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
 
+from ..common.lifecycle import ThreadServer
 from . import otlp
-from .server import BackgroundServer, ServedApp
 from .tail_sampling import TailSampler
 
 
@@ -147,15 +147,14 @@ def create_app(store: TraceStore, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> 
     return app
 
 
-class Receiver(ServedApp):
+class Receiver(ThreadServer):
     """The receiver on a free 127.0.0.1 port. ``endpoint`` is what an exporter needs."""
 
     def __init__(
         self, max_body_bytes: int = otlp.MAX_BODY_BYTES, tail_sampler: TailSampler | None = None
     ) -> None:
         self.store = TraceStore(tail_sampler)
-        self._server = BackgroundServer(create_app(self.store, max_body_bytes), "receiver")
-        self.url = self._server.url
+        super().__init__(create_app(self.store, max_body_bytes), "receiver")
         self.endpoint = f"{self.url}/v1/traces"
 
     def spans(self) -> list[ReceivedSpan]:

@@ -5,21 +5,35 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 
 from flask import jsonify, request
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from .app import create_service_app
+from ..common.jitter import Jitter
+from ..common.service_app import create_service_app
+from ..common.telemetry import ServiceTelemetry
 from .config import ShopConfig
-from .jitter import Jitter
-from .telemetry import ServiceTelemetry
-
-PROVIDER = "acme-payments"
+from .payment_provider import PAYMENT_PROVIDER, ProviderTimeout
 
 
-class ProviderTimeout(TimeoutError):
-    """The payment provider did not answer in time."""
+def authorize(
+    amount: float, hangs: bool, config: ShopConfig, tracer: trace.Tracer, work_ms: Callable
+) -> str:
+    """Call the provider. Simulated: a short wait, or a hang until our timeout."""
+    with tracer.start_as_current_span(
+        "payment-provider authorize",
+        kind=SpanKind.CLIENT,
+        attributes={"peer.service": PAYMENT_PROVIDER, "app.amount": amount},
+    ):
+        if hangs:  # planted: payment_timeout_every / payment_timeout_cards
+            time.sleep(config.payment_provider_timeout_s)
+            raise ProviderTimeout(
+                f"{PAYMENT_PROVIDER} did not answer within {config.payment_provider_timeout_s} s"
+            )
+        time.sleep(work_ms() / 1000)
+        return "auth-ok"
 
 
 def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, str]):
@@ -28,20 +42,9 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
     lock = threading.Lock()
     charge_numbers = itertools.count(1)
 
-    def authorize(card: str, amount: float, hangs: bool) -> str:
-        """Call the provider. Simulated: a short wait, or a hang until our timeout."""
-        with telemetry.tracer.start_as_current_span(
-            "payment-provider authorize",
-            kind=SpanKind.CLIENT,
-            attributes={"peer.service": PROVIDER, "app.amount": amount},
-        ):
-            if hangs:
-                time.sleep(config.payment_provider_timeout_s)
-                raise ProviderTimeout(
-                    f"{PROVIDER} did not answer within {config.payment_provider_timeout_s} s"
-                )
-            time.sleep(work_ms() / 1000)
-            return "auth-ok"
+    def next_charge_hangs(card: str) -> bool:
+        with lock:
+            return config.payment_hangs(next(charge_numbers), card)
 
     @app.post("/charge")
     def charge():
@@ -49,12 +52,12 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         card, amount = order["card"], order["amount"]
         span = trace.get_current_span()  # the server span the Flask instrumentation made
         if config.manual_spans:
-            span.set_attributes({"app.payment.provider": PROVIDER, "app.order.value": amount})
+            span.set_attributes(
+                {"app.payment.provider": PAYMENT_PROVIDER, "app.order.value": amount}
+            )
         for attempt in range(1, config.payment_retries + 2):
-            with lock:
-                number = next(charge_numbers)
             try:
-                authorize(card, amount, config.payment_hangs(number, card))
+                authorize(amount, next_charge_hangs(card), config, telemetry.tracer, work_ms)
                 break
             except ProviderTimeout as timeout:
                 telemetry.error(

@@ -1,4 +1,4 @@
-"""A short-lived job, instrumented in code: ``python -m services.batch_job --ending flush``.
+"""A short-lived job, instrumented in code: ``python -m services.labs.batch_job --ending flush``.
 
 It reconciles a few payments, one span each, through a ``BatchSpanProcessor``, which
 exports in the background every few seconds. How the process ends decides whether those
@@ -25,11 +25,11 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from .process import environment_without_otel
+from ..common.environment import environment_without_otel
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.batch_job", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m services.labs.batch_job", description=__doc__)
     parser.add_argument("--ending", choices=("normal", "os-exit", "flush"), required=True)
     parser.add_argument("--payments", type=int, default=3)
     args = parser.parse_args(argv)
@@ -52,7 +52,7 @@ def run(ending: str, endpoint_base: str) -> str:
     """Run the job in a child process exporting to ``endpoint_base``; return what it printed."""
     env = {**environment_without_otel(), "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint_base}
     done = subprocess.run(
-        [sys.executable, "-m", "services.batch_job", "--ending", ending],
+        [sys.executable, "-m", "services.labs.batch_job", "--ending", ending],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     return (done.stdout + done.stderr).strip()

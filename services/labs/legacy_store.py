@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import random
 
+from ..shop.catalog import ITEMS  # no imports of its own: safe before Flask is patched
+
 #: Past orders per customer: (order id, item, quantity, amount).
 _ROWS_PER_CUSTOMER = 60
 
 
 def _orders(customer: str) -> list[tuple[str, str, int, float]]:
     draw = random.Random(customer)  # the same history for the same customer, every run
-    items = ("espresso-machine", "coffee-beans", "milk-frother", "grinder")
     return [
-        (f"ord-{n:04d}", draw.choice(items), draw.randint(1, 3), round(draw.uniform(10, 300), 2))
+        (f"ord-{n:04d}", draw.choice(ITEMS), draw.randint(1, 3), round(draw.uniform(10, 300), 2))
         for n in range(1, _ROWS_PER_CUSTOMER + 1)
     ]
 
