@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from services.receiver import start_receiver
+from services import start_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -60,7 +60,7 @@ class ServiceProcess(ChildProcess):
     config: ShopConfig = field(default_factory=ShopConfig)
     env: dict[str, str] = field(default_factory=dict)
     zero_code: bool = True
-    start_timeout: float = 20.0
+    start_timeout: float = 60.0
 
     def __post_init__(self) -> None:
         self.name = self.service
@@ -119,7 +119,7 @@ class ShopProcesses(Group):
         *,
         env: dict[str, str] | None = None,
         zero_code: bool = True,
-        start_timeout: float = 20.0,
+        start_timeout: float = 60.0,
     ) -> None:
         config = config or ShopConfig()
         ports = {name: free_port() for name in CALLS}

@@ -25,7 +25,7 @@ class ShopProcess(ChildProcess):
     name = "the shop process"
     stop_timeout = 15.0
 
-    def __init__(self, env: dict[str, str] | None = None, start_timeout: float = 20) -> None:
+    def __init__(self, env: dict[str, str] | None = None, start_timeout: float = 60) -> None:
         # The child gets this environment minus any OTEL_* settings, plus ``env``.
         self.env = environment_without_otel()
         self.env.update(env or {}, PYTHONUNBUFFERED="1")
