@@ -7,7 +7,7 @@ BOOK   := build/book/_build/html
 UV_VERSION = $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.txt)
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: course setup lock book lab slides test check grade exercises refresh lint \
+.PHONY: course setup lock book lab slides test check grade exercises refresh text lint \
 	format measure clean
 
 course: book ## Set up, build the executed book, and say where to open it
@@ -54,9 +54,14 @@ grade: setup ## Grade your exercises (or one: make grade EX=01)
 
 exercises: setup ## Re-run the solutions and regenerate the exercises from them
 	$(BIN)/python -m coursekit.exercises --execute
+	$(BIN)/python -m coursekit.notebook_files text solutions/*.ipynb
 
-refresh: setup ## Re-run the lessons to update their checked outputs
+refresh: setup ## Re-run the lessons to update their checked outputs (and every text twin)
 	$(BIN)/python -m coursekit.notebook_files refresh notebooks/*.ipynb
+	$(BIN)/python -m coursekit.notebook_files text solutions/*.ipynb
+
+text: setup ## Rewrite the text twins (text/*.md) of the lessons and solutions
+	$(BIN)/python -m coursekit.notebook_files text notebooks/*.ipynb solutions/*.ipynb
 
 lint: setup ## ruff: lint and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
