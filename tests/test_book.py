@@ -47,7 +47,9 @@ def test_the_book_builds_offline_with_every_notebook_executed(built_book):
     assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
     assert "cdn.plot.ly" not in lesson and "unpkg.com/@jupyter-widgets" not in lesson
     intro = (built_book / "book" / "intro.html").read_text()
-    assert ">1. Diagnose a trace from its spans<" in intro, "exercises number from 1"
+    assert ">1. The 3:42 PM incident<" in intro, "lessons are numbered"
+    lesson_01 = intro.index(">1. The 3:42 PM incident<")
+    assert lesson_01 < intro.index(">Diagnose a trace from its spans<") < intro.index(">2. ")
     exercise = (built_book / "exercises" / "01_diagnose_a_trace.html").read_text()
     assert "not yet" in exercise and "your code here" in exercise
 
