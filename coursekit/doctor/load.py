@@ -1,10 +1,12 @@
 """Spans from anywhere, in one shape the rules read.
 
 OTLP/JSON files are decoded by the maintained libraries, not by hand: ``opentelemetry-proto``
-gives the message types and protobuf's ``json_format`` parses the JSON into them. The one
-thing OTLP/JSON does differently from protobuf's JSON mapping is ids: hex, not base64, so
-they are converted before ``json_format`` reads the rest (as ``services.otlp`` does for the
-receiver; the doctor keeps its own copy so that it runs without the shop).
+gives the message types (resource, span, event, link, key-value) and protobuf's
+``json_format`` parses the JSON into them. The one thing OTLP/JSON does differently from
+protobuf's JSON mapping is ids: hex, not base64, so they are converted before
+``json_format`` reads the rest (as ``services.otlp`` does for the receiver; the doctor keeps
+its own copy so that it runs without the shop). See ``_Decoder`` for why it parses span by
+span rather than the whole request at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from pathlib import Path
 
 from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
 
 #: OTLP's SpanKind and StatusCode enums, by number, as the SDK's names.
 _KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
@@ -134,41 +139,111 @@ def _from_proto(s, service: str, resource: dict) -> Span:
 # --- from OTLP/JSON ---------------------------------------------------------------------
 
 
-def _hex_ids_to_base64(document: dict, where: str) -> None:
+def _b64(holder: dict, key: str, where: str) -> None:
     """OTLP/JSON writes ids as hex; protobuf's JSON mapping of ``bytes`` wants base64."""
+    value = holder.get(key)
+    if isinstance(value, str) and value:
+        try:
+            holder[key] = base64.b64encode(bytes.fromhex(value)).decode()
+        except ValueError:
+            raise LoadError(f"{where}: {key} {value[:40]!r} is not hex") from None
 
-    def convert(holder: dict, key: str) -> None:
-        value = holder.get(key)
-        if isinstance(value, str) and value:
-            try:
-                holder[key] = base64.b64encode(bytes.fromhex(value)).decode()
-            except ValueError:
-                raise LoadError(f"{where}: {key} {value[:40]!r} is not hex") from None
 
-    def items(holder, key: str) -> list:
-        value = holder.get(key) if isinstance(holder, dict) else None
-        return value if isinstance(value, list) else []
+def _list(holder: dict, key: str, where: str) -> list:
+    value = holder.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise LoadError(f"{where}: `{key}` must be a list of objects")
+    return value
 
-    for resource_spans in items(document, "resourceSpans"):
-        for scope_spans in items(resource_spans, "scopeSpans"):
-            for span in items(scope_spans, "spans"):
-                if isinstance(span, dict):
-                    for key in ("traceId", "spanId", "parentSpanId"):
-                        convert(span, key)
-                    for link in items(span, "links"):
-                        if isinstance(link, dict):
-                            convert(link, "traceId")
-                            convert(link, "spanId")
+
+def _parse(document: dict, message, where: str):
+    try:
+        # OTLP says receivers ignore fields they do not know (a newer producer's additions).
+        json_format.ParseDict(document, message, ignore_unknown_fields=True)
+    except (json_format.ParseError, ValueError, TypeError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise LoadError(f"{where}: not valid OTLP/JSON: {detail[:200]}") from None
+    return message
+
+
+_SCALARS = ("stringValue", "intValue", "boolValue", "doubleValue")
+
+
+class _Decoder:
+    """Parses OTLP/JSON with protobuf's ``json_format``, one piece at a time: each span's
+    own fields, and each *distinct* attribute once. Most attributes repeat from span to span
+    (methods, hosts, status codes), and ``json_format`` is pure Python: parsing every copy
+    would make 100,000 spans take several times longer, for the same values."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.cache: dict = {}
+
+    def attributes(self, items: list) -> dict:
+        out = {}
+        for item in items:
+            value = item.get("value")
+            cache_key = None
+            if isinstance(value, dict) and len(value) == 1:
+                ((kind, scalar),) = value.items()
+                if kind in _SCALARS and isinstance(scalar, (str, int, float, bool)):
+                    cache_key = (item.get("key"), kind, scalar, type(scalar))
+            decoded = self.cache.get(cache_key) if cache_key else None
+            if decoded is None:
+                kv = _parse(item, KeyValue(), self.where)
+                decoded = (kv.key, _any_value(kv.value))
+                if cache_key:
+                    self.cache[cache_key] = decoded
+            out[decoded[0]] = decoded[1]
+        return out
+
+    def span(self, document: dict, service: str, resource: dict) -> Span:
+        where = self.where
+        fields = {k: v for k, v in document.items() if k not in ("attributes", "events", "links")}
+        for key in ("traceId", "spanId", "parentSpanId"):
+            _b64(fields, key, where)
+        s = _parse(fields, SpanProto(), where)
+        events = []
+        for event in _list(document, "events", where):
+            e = _parse(
+                {k: v for k, v in event.items() if k != "attributes"}, SpanProto.Event(), where
+            )
+            events.append((e.name, self.attributes(_list(event, "attributes", where))))
+        links = []
+        for link in _list(document, "links", where):
+            fields = {k: v for k, v in link.items() if k != "attributes"}
+            _b64(fields, "traceId", where)
+            _b64(fields, "spanId", where)
+            li = _parse(fields, SpanProto.Link(), where)
+            links.append(
+                (
+                    li.trace_id.hex(),
+                    li.span_id.hex(),
+                    self.attributes(_list(link, "attributes", where)),
+                )
+            )
+        return Span(
+            trace_id=s.trace_id.hex(),
+            span_id=s.span_id.hex(),
+            parent_id=s.parent_span_id.hex() or None,
+            name=s.name,
+            service=service,
+            kind=_KINDS[s.kind] if 0 <= s.kind < len(_KINDS) else "unspecified",
+            start_ns=s.start_time_unix_nano,
+            end_ns=s.end_time_unix_nano,
+            status=_STATUSES[s.status.code] if 0 <= s.status.code < 3 else "UNSET",
+            status_message=s.status.message,
+            attributes=self.attributes(_list(document, "attributes", where)),
+            events=tuple(events),
+            links=tuple(links),
+            resource=resource,
+        )
 
 
 def _not_otlp(document, where: str) -> LoadError:
     if isinstance(document, dict):
-        if (
-            isinstance(document.get("data"), list)
-            and document["data"][:1]
-            and isinstance(document["data"][0], dict)
-            and "processes" in document["data"][0]
-        ):
+        data = document.get("data")
+        if isinstance(data, list) and data and isinstance(data[0], dict) and "processes" in data[0]:
             return LoadError(
                 f"{where}: this is Jaeger's own JSON, not OTLP: export OTLP/JSON "
                 "(the Collector's file exporter writes it)"
@@ -190,15 +265,18 @@ def from_document(document, where: str) -> list[Span] | None:
         ):
             return None
         raise _not_otlp(document, where)
-    _hex_ids_to_base64(document, where)
-    request = ExportTraceServiceRequest()
-    try:
-        # OTLP says receivers ignore fields they do not know (a newer producer's additions).
-        json_format.ParseDict(document, request, ignore_unknown_fields=True)
-    except (json_format.ParseError, ValueError, TypeError) as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise LoadError(f"{where}: not valid OTLP/JSON: {detail[:200]}") from None
-    return from_request(request)
+    decoder = _Decoder(where)
+    spans = []
+    for resource_spans in _list(document, "resourceSpans", where):
+        resource_json = resource_spans.get("resource", {})
+        if not isinstance(resource_json, dict):
+            raise LoadError(f"{where}: `resource` must be an object")
+        resource = _attributes(_parse(resource_json, Resource(), where).attributes)
+        service = str(resource.get("service.name", "unknown_service"))
+        for scope_spans in _list(resource_spans, "scopeSpans", where):
+            for span in _list(scope_spans, "spans", where):
+                spans.append(decoder.span(span, service, resource))
+    return spans
 
 
 def _read_bytes(path: str) -> bytes:

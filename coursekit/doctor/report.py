@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 
 #: How bad a finding is, worst first. Only errors make the command exit 1.
@@ -124,11 +124,10 @@ class Report:
 
     def summary(self) -> str:
         counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
-        found = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
-        services = len(self.services)
+        found = ", ".join(_count(n, s) for s, n in counts.items())
         return (
-            f"{self.span_count} spans in {self.trace_count} traces from {services} "
-            f"service{'s' if services != 1 else ''}: {found}"
+            f"{_count(self.span_count, 'span')} in {_count(self.trace_count, 'trace')} from "
+            f"{_count(len(self.services), 'service')}: {found}"
         )
 
     def __str__(self) -> str:
@@ -169,12 +168,5 @@ class Report:
         )
 
 
-def merge(reports: Iterable[Report]) -> Report:
-    reports = list(reports)
-    return Report(
-        findings=[f for r in reports for f in r.findings],
-        span_count=sum(r.span_count for r in reports),
-        trace_count=sum(r.trace_count for r in reports),
-        services=tuple(sorted({s for r in reports for s in r.services})),
-        settings=reports[0].settings if reports else Settings(),
-    )
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -154,6 +154,7 @@ def too_many_spans(traces: dict[str, list[Span]], settings: Settings) -> list[Fi
 def high_cardinality_span_name(traces: dict[str, list[Span]], settings: Settings) -> list[Finding]:
     per_service: dict[str, dict[str, dict[str, Span]]] = defaultdict(lambda: defaultdict(dict))
     traces_of: dict[tuple, dict] = defaultdict(dict)
+    span_count: Counter = Counter()
     for spans in traces.values():
         for s in spans:
             t = template(s.name)
@@ -161,6 +162,7 @@ def high_cardinality_span_name(traces: dict[str, list[Span]], settings: Settings
             if s.name not in names:
                 names[s.name] = s
             traces_of[(s.service, t)][s.trace_id] = None
+            span_count[(s.service, t)] += 1
     findings = []
     for service, templates in per_service.items():
         flagged = 0
@@ -179,7 +181,7 @@ def high_cardinality_span_name(traces: dict[str, list[Span]], settings: Settings
                         "name the span after the operation, not the instance: "
                         "`{method} {http.route}` for HTTP servers; put the id in an "
                         "attribute. Span metrics create one time series per name",
-                        1,
+                        span_count[(service, t)],
                         tids,
                     )
                 )
@@ -452,9 +454,10 @@ _EMAIL_HINT = (
 )
 
 
-def _hint(kind: str) -> str:
-    if kind in _HINTS:
-        return _HINTS[kind]
+def _hint(kind: str, key: str) -> str:
+    for known in (kind, key_kind(key) if key else None):
+        if known in _HINTS:
+            return _HINTS[known]
     return _EMAIL_HINT if "e-mail" in kind else _SECRET_HINT
 
 
@@ -472,50 +475,60 @@ def _secrets_in(key: str | None, value):
 
 
 def sensitive_data(traces: dict[str, list[Span]], settings: Settings) -> list[Finding]:
-    tally = _Tally()
+    tally = _Tally()  # (service, where, event, key, kind) -> the spans that show it
     resource_cache: dict[int, list] = {}
     for spans in traces.values():
         for s in spans:
             for kind in value_kinds(s.name):
-                tally.add((s.service, "the span name", "", kind), s)
+                tally.add((s.service, "name", "", "", kind), s, mask(s.name))
             if s.status_message:
                 for kind in value_kinds(s.status_message):
-                    tally.add((s.service, "the status message", "", kind), s)
+                    tally.add((s.service, "status", "", "", kind), s, mask(s.name))
             for key, value in s.attributes.items():
                 for kind in _secrets_in(key, value):
-                    tally.add((s.service, "span attribute", key, kind), s, mask(s.name))
+                    tally.add((s.service, "span", "", key, kind), s, mask(s.name))
             for event_name, attributes in s.events:
                 for kind in value_kinds(event_name):
-                    tally.add((s.service, "an event name", "", kind), s)
+                    tally.add((s.service, "event name", "", "", kind), s, mask(s.name))
                 for key, value in attributes.items():
                     for kind in _secrets_in(key, value):
-                        where = f"attribute of event `{mask(event_name)}`"
-                        tally.add((s.service, where, key, kind), s, mask(s.name))
+                        tally.add(
+                            (s.service, "event", mask(event_name), key, kind), s, mask(s.name)
+                        )
             for _tid, _sid, attributes in s.links:
                 for key, value in attributes.items():
                     for kind in _secrets_in(key, value):
-                        tally.add((s.service, "link attribute", key, kind), s, mask(s.name))
+                        tally.add((s.service, "link", "", key, kind), s, mask(s.name))
             found = resource_cache.get(id(s.resource))
             if found is None:
                 found = resource_cache[id(s.resource)] = [
-                    (key, kind)
-                    for key, value in s.resource.items()
-                    for kind in _secrets_in(key, value)
+                    [
+                        (key, kind)
+                        for key, value in s.resource.items()
+                        for kind in _secrets_in(key, value)
+                    ],
+                    s.resource,  # kept alive, so that its id stays its own
                 ]
-                found.append(s.resource)  # keep it alive: its id stays unique
-            for key, kind in found[:-1]:
-                tally.add((s.service, "resource attribute", key, kind), s)
+            for key, kind in found[0]:
+                tally.add((s.service, "resource", "", key, kind), s)
     findings = []
-    for (service, where, key, kind), count, tids, _example, span_name in tally:
-        subject = f"{where} `{key}`" if key else where
-        on = f" of span `{span_name}`" if span_name and where != "resource attribute" else ""
+    for (service, where, event, key, kind), count, tids, _example, span_name in tally:
+        subject = {
+            "name": f"the span name `{span_name}`",
+            "status": f"the status message of span `{span_name}`",
+            "span": f"span attribute `{key}` (on `{span_name}`)",
+            "event name": f"an event name on span `{span_name}`",
+            "event": f"attribute `{key}` of event `{event}` (on `{span_name}`)",
+            "link": f"link attribute `{key}` (on `{span_name}`)",
+            "resource": f"resource attribute `{key}`",
+        }[where]
         findings.append(
             _finding(
                 "sensitive-data",
                 "error",
                 service,
-                f"{subject}{on} holds {kind}",
-                _hint(kind),
+                f"{subject} holds {kind}",
+                _hint(kind, key),
                 count,
                 tids,
             )

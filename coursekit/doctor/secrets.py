@@ -110,6 +110,9 @@ def value_kinds(text: str) -> tuple[str, ...]:
             kinds.append(kind)
         if kind == "a password in a URL":  # user:password@host is not also an e-mail address
             rest = pattern.sub(" ", rest)
+    if "a bearer token" in kinds and "a JSON Web Token" in kinds:  # one secret, not two
+        kinds.remove("a JSON Web Token")
+        kinds[kinds.index("a bearer token")] = "a bearer token (a JWT)"
     return tuple(kinds)
 
 
@@ -139,7 +142,7 @@ def key_kind(key: str) -> str | None:
         return "a password"
     if names & {"authorization", "proxyauthorization"}:
         return "credentials (an Authorization header)"
-    if names & {"cookie", "setcookie", "sessionid"}:
+    if names & {"cookie", "setcookie"}:
         return "a session cookie"
     if names & {"apikey", "accesskey", "privatekey", "secretkey"}:
         return "an API key"
