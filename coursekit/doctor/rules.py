@@ -37,9 +37,9 @@ class _Tally:
 def _finding(rule, severity, service, message, hint, count, traces, unit="spans") -> Finding:
     if count > 1 or len(traces) > 1:
         noun = unit if count != 1 else unit[:-1]
-        message = (
-            f"{message} ({count} {noun} in {len(traces)} trace{'s' if len(traces) != 1 else ''})"
-        )
+        n = len(traces)
+        where = "" if unit == "traces" else f" in {n} trace{'s' if n != 1 else ''}"
+        message = f"{message} ({count} {noun}{where})"
     return Finding(
         rule=rule,
         severity=severity,
@@ -383,38 +383,31 @@ def broken_propagation(traces: dict[str, list[Span]], settings: Settings) -> lis
 
     # A new trace that starts inside the service while it handles a request of another
     # trace: a thread or task that lost the request's context.
-    lost = _Tally()
     busy: dict[str, list] = defaultdict(list)
     for s in spans:
         if s.kind == "server":
-            busy[s.service].append((s.start_ns, s.end_ns))
-    servers: dict[str, tuple[list, list]] = {}
-    for service in services:
-        windows = sorted(busy[service])
-        reach, longest = [], 0
-        for _start, end in windows:
-            longest = max(longest, end)
-            reach.append(longest)
-        servers[service] = ([start for start, _ in windows], reach)
+            busy[s.service].append((s.start_ns, s.end_ns, s))
+    for windows in busy.values():
+        windows.sort(key=lambda w: (w[0], w[1]))
+    lost, roots_named = _Tally(), Counter()
     for s in spans:
-        if (
-            s.parent_id is None
-            and id(s) not in claimed
-            and s.kind in ("internal", "client", "producer")
-        ):
-            starts, reach = servers[s.service]
-            i = bisect.bisect_right(starts, s.start_ns) - 1
-            if i >= 0 and reach[i] >= s.start_ns:
-                lost.add((s.service, mask(template(s.name))), s)
-    for (service, name), count, tids, _example, _ in lost:
+        if s.parent_id is None and s.kind in ("internal", "client", "producer"):
+            key = (s.service, mask(template(s.name)))
+            roots_named[key] += 1
+            if id(s) not in claimed and _inside_request(
+                s, busy.get(s.service, []), same_service=True
+            ):
+                lost.add(key, s)
+    for (service, name), count, tids, example, _ in lost:
+        every = count == roots_named[(service, name)] and count >= 3
         findings.append(
             _finding(
                 "broken-propagation",
-                "warning",
+                "error" if every else "warning",
                 service,
-                f"a new trace (`{name}`, {_kind_word(_example)}) started in `{service}` while it "
-                "was handling a request of another trace: a thread or task that lost the "
-                "request's context?",
+                f"new traces (`{name}`, {_an(example.kind)} span) started in `{service}` while it "
+                f"was handling a request of another trace{' (every one of them)' if every else ''}:"
+                " a thread or task that lost the request's context",
                 "pass the context to the thread or task (contextvars.copy_context().run, or "
                 "context.attach in the worker); for work that should be its own trace, start "
                 "it with a link to the request's span",
@@ -423,11 +416,76 @@ def broken_propagation(traces: dict[str, list[Span]], settings: Settings) -> lis
                 unit="traces",
             )
         )
+
+    # A call no client span recorded (an uninstrumented client): the callee's traces start
+    # inside the caller's requests, in time no traced call of the caller accounts for.
+    children: dict[tuple, list] = defaultdict(list)
+    for s in spans:
+        if s.parent_id:
+            children[(s.trace_id, s.parent_id)].append(s)
+    hidden: dict[tuple, list] = defaultdict(list)
+    for s in spans:
+        if s.parent_id is None and s.kind == "server" and id(s) not in claimed:
+            for caller, windows in busy.items():
+                if caller != s.service:
+                    outer = _inside_request(s, windows, same_service=False, children=children)
+                    if outer is not None:
+                        hidden[(caller, s.service)].append(s)
+                        break
+    for (caller, callee), found in hidden.items():
+        share = len(found) / rooted[callee]
+        if len(found) < 3 or share < 0.8:
+            continue
+        tids = list(dict.fromkeys(s.trace_id for s in found))
+        findings.append(
+            _finding(
+                "broken-propagation",
+                "error" if share == 1 else "warning",
+                caller,
+                f"of the {rooted[callee]} traces that start at `{callee}`, {len(found)} "
+                f"(`{mask(template(found[0].name))}`) start inside a request `{caller}` is "
+                f"handling, where `{caller}` recorded no call: `{caller}` calls `{callee}` with "
+                "a client that neither traces nor propagates",
+                f"instrument the HTTP client `{caller}` uses (RequestsInstrumentor, "
+                "URLLib3Instrumentor, HTTPXClientInstrumentor...) or inject the context with "
+                "propagate.inject",
+                len(found),
+                tids,
+                unit="traces",
+            )
+        )
     return findings
 
 
-def _kind_word(span: Span) -> str:
-    return f"a {span.kind} span"
+def _an(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _inside_request(span: Span, windows: list, same_service: bool, children=None):
+    """A server span of another trace, from ``windows`` (sorted (start, end, span)), that
+    ``span`` started inside: for ``same_service``, one that covers its start; otherwise one
+    that contains it whole, is not far longer, and has no traced client call covering it."""
+    i = bisect.bisect_right(windows, (span.start_ns, float("inf"))) - 1
+    checked = 0
+    while i >= 0 and checked < 64:  # look back over a bounded number of open requests
+        start, end, outer = windows[i]
+        i -= 1
+        checked += 1
+        if outer.trace_id == span.trace_id or end < span.start_ns:
+            continue
+        if same_service:
+            return outer
+        length = max(span.end_ns - span.start_ns, 1)
+        if end < span.end_ns or end - start > 20 * length + 1_000_000:
+            continue
+        calls = children.get((outer.trace_id, outer.span_id), ())
+        if any(
+            c.kind == "client" and c.start_ns <= span.start_ns and c.end_ns >= span.end_ns
+            for c in calls
+        ):
+            continue
+        return outer
+    return None
 
 
 # --- sensitive-data ---------------------------------------------------------------------
