@@ -13,9 +13,9 @@ or a receiver) or paths::
 
 Rules, with stable ids:
 
-- ``too-many-spans``: error when a trace has more than ``max_spans_per_trace`` spans
-  (default 500); warning when one parent has more than ``max_repeated_spans`` (default 20)
-  children of the same name, ids aside: a span per loop iteration.
+- ``too-many-spans``: error when a trace has more spans than ``max_spans_per_trace``
+  (default 500); warning when one parent has more children of the same name, ids aside,
+  than ``max_repeated_spans`` (default 20): a span per loop iteration.
 - ``high-cardinality-span-name``: error when one service has more than
   ``max_names_per_template`` (default 10) distinct span names that differ only by ids
   (numbers, hex, UUIDs, e-mails); warning when it has more than ``max_names_per_service``

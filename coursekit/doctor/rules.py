@@ -282,7 +282,8 @@ def broken_propagation(traces: dict[str, list[Span]], settings: Settings) -> lis
                 root_consumers[str(dest)].append((s.start_ns, s.span_id, s))
     for group in (*root_servers.values(), *root_consumers.values()):
         group.sort(key=lambda item: (item[0], item[1]))
-    claimed: set = set()
+    # A root that links to the span that caused it kept its context, as a link: fine.
+    claimed: set = {id(s) for s in spans if s.parent_id is None and s.links}
     hops, queues = _Tally(), _Tally()
 
     for c in spans:

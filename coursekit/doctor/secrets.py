@@ -35,7 +35,7 @@ _VALUE_PATTERNS = (
         "a secret in a key=value pair",
         re.compile(
             r"(?i)(?:\b|_)(?:password|passwd|secret|api_?key|access_token|refresh_token"
-            r"|client_secret|token)\"?\s*[=:]\s*\"?([^&\s;,'\"]+)"
+            r"|client_secret|token)[\"']?\s*[=:]\s*[\"']?([^&\s;,'\"]+)"
         ),
     ),
     (
