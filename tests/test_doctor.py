@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import coursekit as ck
 from coursekit.doctor import RULES, Settings, Span, check
+from coursekit.doctor.__main__ import main
 from coursekit.doctor.rules import template
 from coursekit.doctor.secrets import key_kind, mask, value_kinds
 from services import start_shop
@@ -337,16 +338,19 @@ def test_every_kind_of_secret_is_found_by_key_and_by_value():
     assert {f.severity for f in report.by_rule("sensitive-data")} == {"error"}
 
 
-def test_no_finding_ever_prints_the_secret():
+def test_no_finding_ever_prints_the_secret(capsys):
+    planted = (DATA / "node_auth_leaky.json").read_text()
+    assert all(secret in planted for secret in LEAKED)  # so that their absence means something
     report = ck.doctor(DATA / "node_auth_leaky.json")
     result = doctor_cli(DATA / "node_auth_leaky.json", "--json")
-    text_result = doctor_cli(DATA / "node_auth_leaky.json")
+    assert main([str(DATA / "node_auth_leaky.json")]) == 1
+    printed = capsys.readouterr().out
     for shown in (
         report.to_json(),
         str(report),
         report._repr_html_(),
         result.stdout.decode(),
-        text_result.stdout.decode(),
+        printed,
     ):
         for secret in LEAKED:
             assert secret not in shown, secret
@@ -555,7 +559,7 @@ def test_blocking_export_from_the_environment(tmp_path):
     )
     result = doctor_cli("--env-file", env, "--json")
     assert result.returncode == 1 and json.loads(result.stdout)[0]["rule"] == "blocking-export"
-    assert doctor_cli("--otel-config", batch).returncode == 0
+    assert main(["--otel-config", str(batch)]) == 0
 
 
 # --- the shop -----------------------------------------------------------------------------
@@ -625,7 +629,7 @@ def test_report_reads_well_in_a_notebook_and_as_text():
 # --- the command --------------------------------------------------------------------------
 
 
-def test_command_exit_codes_and_json_fields(tmp_path):
+def test_command_exit_codes_and_json_fields(capsys):
     clean = doctor_cli(DATA / "java_orders_clean.json", "--json")
     assert clean.returncode == 0 and json.loads(clean.stdout) == []
     bad = doctor_cli(
@@ -642,41 +646,43 @@ def test_command_exit_codes_and_json_fields(tmp_path):
     assert many["trace_id"] is None  # about many traces
     one = next(f for f in findings if f["rule"] == "broken-propagation")
     assert one["trace_id"] is not None
-    text = doctor_cli(DATA / "catalog_ids_in_names.json")
-    assert text.returncode == 1 and b"error   high-cardinality-span-name" in text.stdout
-    assert (
-        doctor_cli(
-            DATA / "catalog_ids_in_names.json", "--disable", "high-cardinality-span-name"
-        ).returncode
-        == 0
-    )
-    assert (
-        doctor_cli(DATA / "catalog_ids_in_names.json", "--max-names-per-template", "20").returncode
-        == 0
-    )
+    code, out, _ = doctor_main(capsys, DATA / "catalog_ids_in_names.json")
+    assert code == 1 and "error   high-cardinality-span-name" in out
+    off = "--disable", "high-cardinality-span-name"
+    assert doctor_main(capsys, DATA / "catalog_ids_in_names.json", *off)[0] == 0
+    higher = "--max-names-per-template", "20"
+    assert doctor_main(capsys, DATA / "catalog_ids_in_names.json", *higher)[0] == 0
 
 
-def test_command_reads_stdin_gzip_and_collector_lines(tmp_path):
+def doctor_main(capsys, *args) -> tuple[int, str, str]:
+    """The command in this process (quicker than a process, same code from argv on)."""
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit:
+        code = exit.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_command_reads_stdin_gzip_and_collector_lines(tmp_path, capsys):
     data = (DATA / "go_kafka_lost_message.jsonl").read_bytes()
     assert doctor_cli("-", stdin=data).returncode == 1
     packed = tmp_path / "spans.jsonl.gz"
     packed.write_bytes(gzip.compress(data))
-    result = doctor_cli(packed, "--json")
-    assert result.returncode == 1 and json.loads(result.stdout)[0]["rule"] == "broken-propagation"
+    code, out, _ = doctor_main(capsys, packed, "--json")
+    assert code == 1 and json.loads(out)[0]["rule"] == "broken-propagation"
     # OTLP/JSON as protobuf's own JSON writes it: enum names, not numbers.
-    named = (
-        (DATA / "java_orders_clean.json")
-        .read_text()
-        .replace('"kind": 2', '"kind": "SPAN_KIND_SERVER"')
-    )
+    clean = (DATA / "java_orders_clean.json").read_text()
+    named = clean.replace('"kind": 2', '"kind": "SPAN_KIND_SERVER"')
+    assert named != clean
     (tmp_path / "named.json").write_text(named)
-    assert doctor_cli(tmp_path / "named.json").returncode == 0
+    assert doctor_main(capsys, tmp_path / "named.json")[0] == 0
 
 
 BAD_INPUT = {
     "missing.json": (None, "no such file"),
     "not_json.json": ("{resourceSpans: [", "not JSON (line 1, column 2"),
-    "not_otlp.json": (
+    "jaeger.json": (
         '{"data": [{"traceID": "ab", "spans": [], "processes": {}}]}',
         "Jaeger's own JSON",
     ),
@@ -696,52 +702,72 @@ BAD_INPUT = {
     "only_logs.jsonl": ('{"resourceLogs": []}\n', "no traces"),
     "binary.pb": (b"\x0a\x8f\xff\xfe", "not UTF-8"),
 }
+BAD_FLAGS = [
+    ([], "name at least one OTLP/JSON file"),
+    (["--max-spans-per-trace", "0", "x"], "must be at least 1"),
+    (["--max-names-per-service", "many", "x"], "not a whole number"),
+    (["--disable", "nope", "x"], "no rule 'nope'"),
+    (["--frobnicate", "x"], "unrecognized arguments: --frobnicate"),
+]
 
 
-@pytest.mark.parametrize("name", sorted(BAD_INPUT))
-def test_command_refuses_bad_input_in_one_line(tmp_path, name):
-    content, expected = BAD_INPUT[name]
+def write_bad(tmp_path, name) -> Path:
+    content, _ = BAD_INPUT[name]
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    result = doctor_cli(path)
-    err = result.stderr.decode()
-    assert result.returncode == 2, err
+    return path
+
+
+def one_clear_line(err: str, expected: str) -> None:
     assert err.count("\n") == 1 and err.startswith("doctor: ") and expected in err, err
-    assert "Traceback" not in err and result.stdout == b""
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        ([], "name at least one OTLP/JSON file"),
-        (["--max-spans-per-trace", "0", "x"], "must be at least 1"),
-        (["--max-names-per-service", "many", "x"], "not a whole number"),
-        (["--disable", "nope", "x"], "no rule 'nope'"),
-        (["--frobnicate", "x"], "unrecognized arguments: --frobnicate"),
-    ],
-)
-def test_command_refuses_bad_flags_in_one_line(args, expected):
-    result = doctor_cli(*args)
-    err = result.stderr.decode()
-    assert result.returncode == 2 and err.count("\n") == 1 and expected in err, err
     assert "Traceback" not in err
 
 
-def test_help_documents_every_rule_and_threshold():
-    result = doctor_cli("--help")
-    out = result.stdout.decode()
-    assert result.returncode == 0
+@pytest.mark.parametrize(
+    "args",
+    [["missing.json"], ["not_json.json"], ["jaeger.json"], ["--frobnicate", "x"]],
+    ids=["missing file", "bad JSON", "not OTLP", "bad flag"],
+)
+def test_command_process_refuses_bad_input_in_one_line(tmp_path, args):
+    if args[0] in BAD_INPUT:
+        expected = BAD_INPUT[args[0]][1]
+        args = [write_bad(tmp_path, args[0])]
+    else:
+        expected = dict((tuple(a), e) for a, e in BAD_FLAGS)[tuple(args)]
+    result = doctor_cli(*args)
+    assert result.returncode == 2 and result.stdout == b""
+    one_clear_line(result.stderr.decode(), expected)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUT))
+def test_command_refuses_every_bad_input_in_one_line(tmp_path, capsys, name):
+    code, out, err = doctor_main(capsys, write_bad(tmp_path, name))
+    assert code == 2 and out == ""
+    one_clear_line(err, BAD_INPUT[name][1])
+
+
+@pytest.mark.parametrize(("args", "expected"), BAD_FLAGS)
+def test_command_refuses_bad_flags_in_one_line(capsys, args, expected):
+    code, _, err = doctor_main(capsys, *args)
+    assert code == 2
+    one_clear_line(err, expected)
+
+
+def test_help_documents_every_rule_and_threshold(capsys):
+    code, out, _ = doctor_main(capsys, "--help")
+    assert code == 0
     for rule in RULES:
         assert rule in out
+    flat = " ".join(out.split())
     for flag, default in [
         ("--max-spans-per-trace", 500),
         ("--max-repeated-spans", 20),
         ("--max-names-per-template", 10),
         ("--max-names-per-service", 100),
     ]:
-        assert flag in out and f"(default {default})" in " ".join(out.split())
-    docs = sys.modules["coursekit.doctor"].__doc__
+        assert flag in out and f"(default {default})" in flat
+    docs = " ".join(sys.modules["coursekit.doctor"].__doc__.split())
     for name, value in Settings().__dict__.items():
         if name != "disabled":
-            assert f"``{name}`` (default {value})" in " ".join(docs.split()), name
+            assert f"``{name}`` (default {value})" in docs, name
