@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -91,7 +93,20 @@ def make_traces(n_spans: int, rng: random.Random) -> dict[str, list]:
         status = 500 if n % 20 == 0 else 200
         order = f"/orders/{100000 + n}"
 
-        def span(service, i, parent, name, kind, offset, dur, attrs, start=start, ids=ids):
+        def span(
+            service,
+            i,
+            parent,
+            name,
+            kind,
+            offset,
+            dur,
+            attrs,
+            start=start,
+            ids=ids,
+            trace_id=trace_id,
+            status=status,
+        ):
             out[service].append(
                 {
                     "traceId": trace_id,
@@ -106,14 +121,59 @@ def make_traces(n_spans: int, rng: random.Random) -> dict[str, list]:
                 }
             )
 
-        span("frontend", 0, None, "POST /checkout", 2, 0, 2000, _server("/checkout", "/checkout", "frontend", status))
+        span(
+            "frontend",
+            0,
+            None,
+            "POST /checkout",
+            2,
+            0,
+            2000,
+            _server("/checkout", "/checkout", "frontend", status),
+        )
         span("frontend", 1, 0, "POST", 3, 50, 1900, _client("checkout", order, status))
-        span("checkout", 2, 1, "POST /orders/{id}", 2, 80, 1800, _server("/orders/{id}", order, "checkout", status))
+        span(
+            "checkout",
+            2,
+            1,
+            "POST /orders/{id}",
+            2,
+            80,
+            1800,
+            _server("/orders/{id}", order, "checkout", status),
+        )
         span("checkout", 3, 2, "POST", 3, 100, 500, _client("inventory", "/reserve", 200))
-        span("inventory", 4, 3, "POST /reserve", 2, 120, 450, _server("/reserve", "/reserve", "inventory", 200))
-        span("inventory", 5, 4, "lookup stock", 1, 150, 300, {"app.item": f"sku-{n % 50}", "app.quantity": 1 + n % 3})
+        span(
+            "inventory",
+            4,
+            3,
+            "POST /reserve",
+            2,
+            120,
+            450,
+            _server("/reserve", "/reserve", "inventory", 200),
+        )
+        span(
+            "inventory",
+            5,
+            4,
+            "lookup stock",
+            1,
+            150,
+            300,
+            {"app.item": f"sku-{n % 50}", "app.quantity": 1 + n % 3},
+        )
         span("checkout", 6, 2, "POST", 3, 700, 1000, _client("payment", "/charge", status))
-        span("payment", 7, 6, "POST /charge", 2, 720, 950, _server("/charge", "/charge", "payment", status))
+        span(
+            "payment",
+            7,
+            6,
+            "POST /charge",
+            2,
+            720,
+            950,
+            _server("/charge", "/charge", "payment", status),
+        )
         provider = {
             "http.request.method": "POST",
             "url.full": "https://api.acme-payments.example/v1/charges",
@@ -139,8 +199,14 @@ def write_jsonl(traces: dict[str, list], path: Path, per_line: int = 1000) -> in
                 request = {
                     "resourceSpans": [
                         {
-                            "resource": {"attributes": _kv({"service.name": service, "service.namespace": "shop"})},
-                            "scopeSpans": [{"scope": {"name": "bench"}, "spans": spans[i : i + per_line]}],
+                            "resource": {
+                                "attributes": _kv(
+                                    {"service.name": service, "service.namespace": "shop"}
+                                )
+                            },
+                            "scopeSpans": [
+                                {"scope": {"name": "bench"}, "spans": spans[i : i + per_line]}
+                            ],
                         }
                     ]
                 }
@@ -149,10 +215,17 @@ def write_jsonl(traces: dict[str, list], path: Path, per_line: int = 1000) -> in
     return lines
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """(wall, CPU) seconds; CPU counts this process and the children it waited for."""
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    wall, used = time.perf_counter(), cpu()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, cpu() - used
 
 
 def main() -> None:
@@ -166,7 +239,10 @@ def main() -> None:
         lines = write_jsonl(traces, path)
         spans = spans_from(path)
         size = path.stat().st_size / 1e6
-        print(f"{len(spans)} spans in {len(spans) // 9} traces, {size:.1f} MB of OTLP/JSON in {lines} lines")
+        print(
+            f"{len(spans)} spans in {len(spans) // 9} traces, "
+            f"{size:.1f} MB of OTLP/JSON in {lines} lines"
+        )
         report = check(spans)
         print("findings:", ", ".join(f"{f.rule}/{f.severity}" for f in report.findings) or "none")
 
@@ -175,14 +251,22 @@ def main() -> None:
             rules.append(timed(lambda: check(spans)))
             load.append(timed(lambda: spans_from(path)))
             run = [sys.executable, "-m", "coursekit.doctor", str(path), "--json"]
-            command.append(timed(lambda run=run: subprocess.run(run, cwd=ROOT, capture_output=True, check=False)))
+            command.append(
+                timed(
+                    lambda run=run: subprocess.run(run, cwd=ROOT, capture_output=True, check=False)
+                )
+            )
 
     def show(label, times):
-        median = statistics.median(times)
-        rate = len(spans) / median
-        print(f"{label:<44}{median:6.2f} s  ({min(times):.2f}-{max(times):.2f}), {rate:,.0f} spans/s")
+        walls, cpus = [t[0] for t in times], [t[1] for t in times]
+        median = statistics.median(walls)
+        print(
+            f"{label:<46}{median:6.2f} s ({min(walls):.2f}-{max(walls):.2f}), "
+            f"CPU {statistics.median(cpus):.2f} s, {len(spans) / median:,.0f} spans/s"
+        )
 
-    print(f"median of {args.runs} runs (min-max):")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"median wall time of {args.runs} runs (min-max), median CPU time:")
     show("rules only (spans in memory)", rules)
     show("reading + decoding (json + json_format)", load)
     show("whole command (process, read, check, --json)", command)

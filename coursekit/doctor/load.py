@@ -25,6 +25,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
+from opentelemetry.proto.trace.v1.trace_pb2 import Status
 
 #: OTLP's SpanKind and StatusCode enums, by number, as the SDK's names.
 _KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
@@ -167,6 +168,15 @@ def _parse(document: dict, message, where: str):
 
 
 _SCALARS = ("stringValue", "intValue", "boolValue", "doubleValue")
+_SPAN_FIELDS = (
+    "traceId",
+    "spanId",
+    "parentSpanId",
+    "name",
+    "kind",
+    "startTimeUnixNano",
+    "endTimeUnixNano",
+)
 
 
 class _Decoder:
@@ -197,12 +207,27 @@ class _Decoder:
             out[decoded[0]] = decoded[1]
         return out
 
+    def status(self, document) -> tuple[str, str]:
+        if not document:
+            return ("UNSET", "")
+        if not isinstance(document, dict):
+            raise LoadError(f"{self.where}: `status` must be an object")
+        cache_key = ("status", *sorted((k, str(v)) for k, v in document.items()))
+        decoded = self.cache.get(cache_key)
+        if decoded is None:
+            st = _parse(document, Status(), self.where)
+            code = _STATUSES[st.code] if 0 <= st.code < len(_STATUSES) else "UNSET"
+            decoded = self.cache[cache_key] = (code, st.message)
+        return decoded
+
     def span(self, document: dict, service: str, resource: dict) -> Span:
         where = self.where
-        fields = {k: v for k, v in document.items() if k not in ("attributes", "events", "links")}
+        # The fields the rules read; the status (one of a few) is parsed once per variant.
+        fields = {k: document[k] for k in _SPAN_FIELDS if k in document}
         for key in ("traceId", "spanId", "parentSpanId"):
             _b64(fields, key, where)
         s = _parse(fields, SpanProto(), where)
+        status = self.status(document.get("status"))
         events = []
         for event in _list(document, "events", where):
             e = _parse(
@@ -231,8 +256,8 @@ class _Decoder:
             kind=_KINDS[s.kind] if 0 <= s.kind < len(_KINDS) else "unspecified",
             start_ns=s.start_time_unix_nano,
             end_ns=s.end_time_unix_nano,
-            status=_STATUSES[s.status.code] if 0 <= s.status.code < 3 else "UNSET",
-            status_message=s.status.message,
+            status=status[0],
+            status_message=status[1],
             attributes=self.attributes(_list(document, "attributes", where)),
             events=tuple(events),
             links=tuple(links),
@@ -386,14 +411,14 @@ def from_record(record) -> Span:
 
 
 def _one(item) -> list[Span]:
-    from opentelemetry.sdk.trace import ReadableSpan
-
-    from ..spans import SpanRecord
-
     if isinstance(item, Span):
         return [item]
     if isinstance(item, (str, os.PathLike)):
         return read_path(item)
+    from opentelemetry.sdk.trace import ReadableSpan  # not needed for files: imported late
+
+    from ..spans import SpanRecord
+
     if isinstance(item, SpanRecord):
         return [from_record(item)]
     if isinstance(item, ReadableSpan):

@@ -390,6 +390,10 @@ def broken_propagation(traces: dict[str, list[Span]], settings: Settings) -> lis
             busy[s.service].append((s.start_ns, s.end_ns, s))
     for windows in busy.values():
         windows.sort(key=lambda w: (w[0], w[1]))
+        reach = 0  # the latest end so far: no earlier request is still open after it
+        for i, (start, end, outer) in enumerate(windows):
+            reach = max(reach, end)
+            windows[i] = (start, end, outer, reach)
     lost, roots_named = _Tally(), Counter()
     for s in spans:
         if s.parent_id is None and s.kind in ("internal", "client", "producer"):
@@ -463,13 +467,16 @@ def _an(word: str) -> str:
 
 
 def _inside_request(span: Span, windows: list, same_service: bool, children=None):
-    """A server span of another trace, from ``windows`` (sorted (start, end, span)), that
-    ``span`` started inside: for ``same_service``, one that covers its start; otherwise one
-    that contains it whole, is not far longer, and has no traced client call covering it."""
+    """A server span of another trace that ``span`` started inside, from ``windows``
+    (sorted (start, end, span, latest end so far) tuples): for ``same_service``, one that
+    covers its start; otherwise one that contains it whole, is not far longer, and has no
+    traced client call covering it."""
     i = bisect.bisect_right(windows, (span.start_ns, float("inf"))) - 1
     checked = 0
     while i >= 0 and checked < 64:  # look back over a bounded number of open requests
-        start, end, outer = windows[i]
+        start, end, outer, reach = windows[i]
+        if reach < span.start_ns:  # every earlier request ended before this span started
+            return None
         i -= 1
         checked += 1
         if outer.trace_id == span.trace_id or end < span.start_ns:
