@@ -56,7 +56,7 @@ import os
 from collections.abc import Mapping
 
 from . import exporting
-from .load import LoadError, Span, spans_from
+from .load import LoadError, Span, paused_gc, spans_from
 from .report import RULES, SEVERITIES, Finding, Report, Settings
 from .rules import check_spans
 
@@ -84,7 +84,8 @@ def check(
     """The report for spans already loaded, plus any configurations to examine: SDK
     providers, ``OTEL_*`` environments (mappings) and declarative configuration files."""
     settings = settings or Settings()
-    findings = check_spans(spans, settings)
+    with paused_gc():
+        findings = check_spans(spans, settings)
     if settings.enabled("blocking-export"):
         for provider in tracer_providers:
             findings.extend(exporting.check_provider(provider))

@@ -12,6 +12,8 @@ span rather than the whole request at once.
 from __future__ import annotations
 
 import base64
+import contextlib
+import gc
 import gzip
 import json
 import os
@@ -317,6 +319,45 @@ def _read_bytes(path: str) -> bytes:
         raise LoadError(f"{path}: cannot read it: {error.strerror or error}") from None
 
 
+@contextlib.contextmanager
+def paused_gc():
+    """Millions of short-lived dicts and tuples would set off the cyclic garbage collector
+    again and again, each time walking every span already loaded; they hold no cycles, so
+    it is paused while spans are decoded or checked."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _documents(text: str, path: str):
+    """(parsed JSON, where) pairs: the file as one document, or one per line."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as whole:
+        first_error = whole
+    else:
+        yield document, path
+        return
+    seen = False
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError as error:
+            # Not JSON Lines either when the first line fails: report the whole file's error.
+            bad, line_no = (error, n) if seen else (first_error, first_error.lineno)
+            raise LoadError(
+                f"{path}: not JSON (line {line_no}, column {bad.colno}: {bad.msg})"
+            ) from None
+        seen = True
+        yield document, f"{path}, line {n}"
+
+
 def read_path(path: str | os.PathLike) -> list[Span]:
     """The spans in one OTLP/JSON file: one export request, or one per line (JSON Lines, as
     the Collector's ``file`` exporter writes). A ``.gz`` file is decompressed first."""
@@ -333,27 +374,14 @@ def read_path(path: str | os.PathLike) -> list[Span]:
         raise LoadError(f"{path}: not UTF-8 text (OTLP/JSON is; is this OTLP protobuf?)") from None
     if not text.strip():
         raise LoadError(f"{path}: is empty")
-    try:
-        documents = [(json.loads(text), path)]
-    except json.JSONDecodeError as whole:
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        documents = []
-        for n, line in lines:
-            try:
-                documents.append((json.loads(line), f"{path}, line {n}"))
-            except json.JSONDecodeError as error:
-                # Not JSON Lines either when the first line fails: report the whole file's error.
-                bad, line_no = (error, n) if documents else (whole, whole.lineno)
-                raise LoadError(
-                    f"{path}: not JSON (line {line_no}, column {bad.colno}: {bad.msg})"
-                ) from None
     spans: list[Span] = []
     traces_seen = False
-    for document, where in documents:
-        found = from_document(document, where)
-        if found is not None:
-            traces_seen = True
-            spans.extend(found)
+    with paused_gc():
+        for document, where in _documents(text, path):  # one at a time: less memory
+            found = from_document(document, where)
+            if found is not None:
+                traces_seen = True
+                spans.extend(found)
     if not traces_seen:
         raise LoadError(f"{path}: OTLP logs or metrics, but no traces")
     return spans
