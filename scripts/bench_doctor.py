@@ -266,6 +266,8 @@ def main() -> None:
         )
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory of the command: {peak:.0f} MiB")
     print(f"median wall time of {args.runs} runs (min-max), median CPU time:")
     show("rules only (spans in memory)", rules)
     show("reading + decoding (json + json_format)", load)

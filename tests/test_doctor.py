@@ -3,6 +3,7 @@ shop, the command's exit codes and bad input as processes, and secrets never pri
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import gzip
 import json
@@ -610,6 +611,32 @@ def test_doctor_takes_records_spans_paths_exporters_and_mixes(services):
         ck.doctor(42)
     with pytest.raises(ValueError, match="unknown rule nope"):
         ck.doctor([], disable=["nope"])
+
+
+def test_the_sdks_own_otlp_encoding_reads_back_the_same(services, tmp_path):
+    """SDK spans -> the OTLP exporter's encoder -> protobuf's JSON (ids made hex, as OTLP/JSON
+    wants) -> a file: the doctor finds the same as on the SDK spans themselves."""
+    from google.protobuf import json_format
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+    shop = services("front", "back")
+    call(shop, "front", "back", propagate=False, n=2)
+    with shop.tracer("back").start_as_current_span("GET /b/{id}") as span:
+        span.add_event("audit", {"user.email": "dave@example.com"})
+    request = encode_spans(shop.spans())
+    document = json_format.MessageToDict(request)
+    for resource_spans in document["resourceSpans"]:
+        for scope_spans in resource_spans["scopeSpans"]:
+            for s in scope_spans["spans"]:
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    if key in s:
+                        s[key] = base64.b64decode(s[key]).hex()
+    path = tmp_path / "encoded.json"
+    path.write_text(json.dumps(document))
+    direct = ck.doctor(shop.spans())
+    assert direct.rules() == {"broken-propagation", "sensitive-data"}
+    for other in (ck.doctor(request), ck.doctor(path)):
+        assert other.to_json() == direct.to_json()
 
 
 def test_report_reads_well_in_a_notebook_and_as_text():
