@@ -32,11 +32,21 @@ _HINT = (
 )
 
 
-def _processors(processor) -> Iterable:
-    """Every span processor under ``processor``, through the SDK's multi-processors."""
+def _processors(processor, seen: set | None = None) -> Iterable:
+    """Every span processor under ``processor``: through the SDK's multi-processors, and
+    through any processor that wraps another (a redacting or filtering one, say)."""
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    seen = set() if seen is None else seen
+    if id(processor) in seen:
+        return
+    seen.add(id(processor))
     yield processor
-    for child in getattr(processor, "_span_processors", ()) or ():
-        yield from _processors(child)
+    for value in vars(processor).values() if hasattr(processor, "__dict__") else ():
+        inner = value if isinstance(value, (list, tuple)) else (value,)
+        for item in inner:
+            if isinstance(item, SpanProcessor):
+                yield from _processors(item, seen)
 
 
 def _exporter_kind(exporter) -> str:

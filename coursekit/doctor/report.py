@@ -92,6 +92,9 @@ class Report:
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings, key=_order)
 
+    def __repr__(self) -> str:
+        return f"<trace doctor report: {self.summary()}>"
+
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
