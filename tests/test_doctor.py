@@ -406,6 +406,9 @@ def test_innocent_values_are_not_secrets(text):
         ("app.auth.token_type", None),
         ("password.length", None),
         ("session.id", None),
+        ("aws.secretsmanager.secret.arn", None),
+        ("oauth.token_url", None),
+        ("http.request.header.x-csrf-token", "a token"),
     ],
 )
 def test_keys_that_name_a_secret(key, kind):

@@ -127,7 +127,8 @@ _ABOUT = {
     "type", "count", "length", "len", "size", "expires", "expiry", "ttl", "present", "valid",
     "validated", "verified", "hash", "hashed", "algorithm", "alg", "name", "names", "kind",
     "source", "status", "strength", "policy", "reset", "changed", "required", "provided",
-    "missing", "enabled", "used", "domain", "tokens",
+    "missing", "enabled", "used", "domain", "tokens", "id", "arn", "version", "ref", "path",
+    "file", "url", "uri", "endpoint", "issuer", "scope", "scopes", "audience",
 }  # fmt: skip
 
 
