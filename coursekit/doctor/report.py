@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 
@@ -148,14 +149,17 @@ class Report:
         colors = {"error": "#D62728", "warning": "#E4A100", "info": "#4C78A8"}
         rows = []
         for f in self.findings:
-            trace = f.trace_id[:8] + "…" if f.trace_id else f"{f.count}× in many traces"
+            if f.trace_id:
+                trace = f.trace_id[:8] + "…"
+            else:  # many traces, or a configuration
+                trace = f"many ({f.count}×)" if f.examples else "—"
             rows.append(
                 "<tr>"
                 f'<td style="color:{colors[f.severity]};font-weight:bold">{f.severity}</td>'
                 f"<td><code>{html.escape(f.rule)}</code></td>"
                 f"<td>{html.escape(f.service or '')}</td>"
                 f"<td>{html.escape(trace)}</td>"
-                f"<td>{html.escape(f.message)}<br><em>hint:</em> {html.escape(f.hint)}</td>"
+                f"<td>{_code(f.message)}<br><em>hint:</em> {_code(f.hint)}</td>"
                 "</tr>"
             )
         head = (
@@ -169,6 +173,11 @@ class Report:
         return (
             f"<div><p><strong>Trace doctor</strong>: {html.escape(self.summary())}</p>{table}</div>"
         )
+
+
+def _code(text: str) -> str:
+    """Escaped HTML, with `backquoted` names as code."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
 
 
 def _count(n: int, noun: str) -> str:
