@@ -333,6 +333,16 @@ def paused_gc():
             gc.enable()
 
 
+def _lines(text: str):
+    """The lines of ``text`` one at a time (``splitlines`` would copy them all at once)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
 def _documents(text: str, path: str):
     """(parsed JSON, where) pairs: the file as one document, or one per line."""
     try:
@@ -343,7 +353,7 @@ def _documents(text: str, path: str):
         yield document, path
         return
     seen = False
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
         try:
@@ -372,6 +382,7 @@ def read_path(path: str | os.PathLike) -> list[Span]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LoadError(f"{path}: not UTF-8 text (OTLP/JSON is; is this OTLP protobuf?)") from None
+    del data  # the text is a copy: a big file need not be held twice
     if not text.strip():
         raise LoadError(f"{path}: is empty")
     spans: list[Span] = []
