@@ -5,6 +5,7 @@ Importing the kit switches plotly to a renderer that needs no network (see plotl
 """
 
 from .compare import gained_chart, gained_table
+from .doctor import doctor as doctor  # the trace doctor (lesson 07)
 from .logs import lines_for_trace, log_table
 from .overhead import latency_chart, latency_table, measure_latency
 from .plotly_offline import use_offline_renderer
