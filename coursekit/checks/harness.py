@@ -1,0 +1,253 @@
+"""The one harness every exercise check uses.
+
+- ``call_learner_code`` runs the learner's function in a worker thread with a copy of the
+  caller's context (so the current span is the same), a timeout for hangs, and its prints
+  swallowed (the check cell shows the verdict only). An exception or a hang becomes a
+  ``NotYet`` hint in one line, never a traceback wall.
+- ``Recording`` is the in-memory provider the checks read spans from, as ``SpanRecord``s.
+- ``evaluate`` runs a check and returns an ``Outcome`` (tests read it); ``run_check``
+  prints it (notebooks show it). Both refuse a verdict when the learner's code replaced
+  part of the check, the kit or the SDK (a monkeypatch is not an answer).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextvars
+import io
+import os
+import sys
+import sysconfig
+import threading
+import traceback
+import types
+from dataclasses import dataclass
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from ..spans import SpanRecord, records
+
+#: Seconds one call of the learner's function may take before it counts as a hang.
+TIMEOUT_S = 10.0
+
+
+class NotYet(Exception):
+    """Raised inside a check to stop at the first problem, with the hint to show."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    message: str
+
+
+# ---------------------------------------------------------------------------- learner code
+
+
+class _Swallow(io.TextIOBase):
+    """Where the learner's prints go during a check, on the worker thread only."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+class _PerThreadStream(io.TextIOBase):
+    """sys.stdout while a check runs: the worker thread's writes are swallowed, the rest
+    go where they went before."""
+
+    def __init__(self, original, quiet: set[int]) -> None:
+        self._original, self._quiet = original, quiet
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() in self._quiet:
+            return len(text)
+        return self._original.write(text)
+
+    def flush(self) -> None:
+        if threading.get_ident() not in self._quiet:
+            self._original.flush()
+
+
+_quiet_threads: set[int] = set()
+_stream_lock = threading.Lock()
+_streams_installed = 0
+
+
+def _quiet_streams(install: bool) -> None:
+    global _streams_installed
+    with _stream_lock:
+        if install:
+            if _streams_installed == 0:
+                sys.stdout = _PerThreadStream(sys.stdout, _quiet_threads)
+                sys.stderr = _PerThreadStream(sys.stderr, _quiet_threads)
+            _streams_installed += 1
+        else:
+            _streams_installed -= 1
+            if _streams_installed == 0:
+                for name in ("stdout", "stderr"):
+                    stream = getattr(sys, name)
+                    if isinstance(stream, _PerThreadStream):
+                        setattr(sys, name, stream._original)
+
+
+def _where(error: BaseException, function) -> str:
+    """' (line N: code)' of the deepest frame in the learner's own code, if any."""
+    frames = traceback.extract_tb(error.__traceback__)
+    code = getattr(function, "__code__", None)
+    own = [f for f in frames if code is not None and f.filename == code.co_filename]
+    frame = (own or frames or [None])[-1]
+    if frame is None:
+        return ""
+    return f" (line {frame.lineno}: {(frame.line or '').strip()})"
+
+
+def call_learner_code(function, *args, name: str | None = None, timeout: float = TIMEOUT_S,
+                      context: contextvars.Context | None = None):  # fmt: skip
+    """Call the learner's ``function(*args)`` safely and return what it returned.
+
+    It runs in a worker thread, in ``context`` (a copy of the caller's by default, so the
+    current span is the caller's): pass your own ``contextvars.copy_context()`` to read
+    afterwards what the learner left attached. Raises NotYet on an exception or a hang.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    context = context if context is not None else contextvars.copy_context()
+    outcome: dict = {}
+
+    def work() -> None:
+        _quiet_threads.add(threading.get_ident())
+        try:
+            outcome["value"] = context.run(function, *args)
+        except BaseException as error:  # SystemExit too: the check still answers
+            outcome["error"] = error
+        finally:
+            _quiet_threads.discard(threading.get_ident())
+
+    _quiet_streams(True)
+    try:
+        worker = threading.Thread(target=work, name=f"learner-{name}", daemon=True)
+        worker.start()
+        worker.join(timeout)
+    finally:
+        _quiet_streams(False)
+    if worker.is_alive():
+        raise NotYet(
+            f"{name} did not return within {timeout:g} s: look for a loop that never ends, "
+            "or a queue.get() or lock that waits forever."
+        )
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, NotYet):  # the check's own objects refused what it was given
+            raise NotYet(str(error)) from None
+        raise NotYet(
+            f"{name} raised {type(error).__name__}: {error}{_where(error, function)}"
+        ) from None
+    return outcome.get("value")
+
+
+def require_function(value, name: str, signature: str) -> None:
+    if not callable(value):
+        raise NotYet(f"{name} is not a function: define it with def {name}({signature}): ...")
+
+
+# ---------------------------------------------------------------------------- spans
+
+
+class Recording:
+    """A provider with an in-memory exporter, shut down on exit; its spans as records."""
+
+    def __init__(self, service: str = "checkout", scope: str = "exercise") -> None:
+        self.exporter = InMemorySpanExporter()
+        self.provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.tracer = self.provider.get_tracer(scope)
+
+    def records(self) -> list[SpanRecord]:
+        return records(self.exporter.get_finished_spans())
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.provider.shutdown()
+
+
+# ---------------------------------------------------------------------------- tampering
+
+#: Modules whose functions must all be their own: a check trusts them to tell the truth.
+_GUARDED = ("coursekit", "services", "opentelemetry")
+_TRUSTED_DIRS = tuple(
+    os.path.realpath(path)
+    for path in {
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # coursekit/
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")),
+    }
+)
+
+
+def _trusted(function) -> bool:
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return True
+    filename = os.path.realpath(code.co_filename)
+    if filename.startswith(_TRUSTED_DIRS):
+        return True
+    services = sys.modules.get("services")
+    root = os.path.dirname(os.path.realpath(getattr(services, "__file__", "") or ""))
+    return bool(root) and filename.startswith(root)
+
+
+def _replaced() -> str | None:
+    """The first function the learner's code put in place of the kit's or the SDK's own."""
+    if not _trusted(getattr(builtins.print, "__wrapped__", builtins.print)) or not isinstance(
+        builtins.print, types.BuiltinFunctionType
+    ):
+        return "print"
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not module_name.startswith(_GUARDED):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if isinstance(value, types.FunctionType) and not _trusted(value):
+                return f"{module_name}.{attribute}"
+            if isinstance(value, type) and value.__module__ == module_name:
+                for method_name, method in list(vars(value).items()):
+                    method = getattr(method, "__func__", method)
+                    if isinstance(method, types.FunctionType) and not _trusted(method):
+                        return f"{module_name}.{value.__name__}.{method_name}"
+    return None
+
+
+def _tamper_hint() -> str | None:
+    replaced = _replaced()
+    if replaced:
+        return (
+            f"{replaced} is not the course's own any more: your code replaced it. The check "
+            "grades what your function does; restart the kernel and leave the kit alone."
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------- verdicts
+
+
+def evaluate(check, *args) -> Outcome:
+    """Run ``check(*args)``, which returns the passed message or raises NotYet."""
+    hint = _tamper_hint()
+    if hint:
+        return Outcome(False, hint)
+    try:
+        message = check(*args)
+    except NotYet as problem:
+        return Outcome(False, _tamper_hint() or str(problem))
+    hint = _tamper_hint()
+    if hint:
+        return Outcome(False, hint)
+    return Outcome(True, message)
