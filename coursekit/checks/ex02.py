@@ -156,9 +156,12 @@ def _check_receive(receive, seeded: random.Random) -> None:
                 sent.append({"headers": headers, "body": order})
         producers = sender.records()
     # A message from a producer nobody instrumented, and one with a broken traceparent.
-    sent.append({"headers": {}, "body": make_orders(seeded, 1)[0]})
-    sent.append({"headers": {"traceparent": "00-not-a-trace-01"}, "body": make_orders(seeded, 1)[0]})
-    producer_of = {json.dumps(m["body"], sort_keys=True): p for m, p in zip(sent, producers)}
+    for headers in ({}, {"traceparent": "00-not-a-trace-01"}):
+        sent.append({"headers": headers, "body": make_orders(seeded, 1)[0]})
+    producer_of = {
+        json.dumps(m["body"], sort_keys=True): p
+        for m, p in zip(sent, producers, strict=False)  # the last two have no producer
+    }
     order = list(range(len(sent)))
     seeded.shuffle(order)
 
@@ -211,6 +214,10 @@ def _check_receive(receive, seeded: random.Random) -> None:
         _check_connection(consumer, producer)
 
 
+class NotConnected(NotYet):
+    """A consumer span not connected to its producer span."""
+
+
 def _check_connection(consumer: SpanRecord, producer: SpanRecord | None) -> None:
     """A consumer span links to its message's producer span, or is its child, or both."""
     if producer is None:  # the message carried no usable context
@@ -233,7 +240,7 @@ def _check_connection(consumer: SpanRecord, producer: SpanRecord | None) -> None
             "a CONSUMER span is in its producer's trace but neither linked to the producer "
             "span nor its child."
         )
-    raise NotYet(
+    raise NotConnected(
         "a CONSUMER span is not connected to the span that sent its message: read the "
         "context from the message's headers, and link to it (the messaging conventions), "
         "make it the parent, or both."
@@ -243,23 +250,28 @@ def _check_connection(consumer: SpanRecord, producer: SpanRecord | None) -> None
 # ---------------------------------------------------------------------------- end to end
 
 
-def run_queue_hop(send, receive, orders=None, destination: str = "orders") -> list[SpanRecord]:
+def run_queue_hop(send, receive, orders=None, destination="orders", shuffle=None, handle=None):
     """Inside a "POST /orders" span, ``send`` each order to a queue; a worker thread with
-    an empty context takes each message off it and calls ``receive``. Returns the spans."""
+    an empty context takes each message off it (in the order ``shuffle`` leaves them) and
+    calls ``receive``. Returns the spans."""
     orders = orders if orders is not None else make_orders(random.Random(2), 3)
     queue = Destination(destination)
     with Recording("checkout", "exercise-02") as recording:
         with recording.tracer.start_as_current_span("POST /orders", kind=SpanKind.SERVER):
             for order in orders:
                 call_learner_code(send, recording.tracer, queue, order, name="send")
+        messages = queue.drain()
+        if shuffle is not None:
+            shuffle(messages)
         problems: list[NotYet] = []
 
         def worker() -> None:
             context = contextvars.Context()
-            for message in queue.drain():
+            for message in messages:
                 try:
                     call_learner_code(receive, recording.tracer, queue, message,
-                                      lambda order: None, name="receive", context=context)  # fmt: skip
+                                      handle or (lambda order: None), name="receive",
+                                      context=context)  # fmt: skip
                 except NotYet as problem:
                     problems.append(problem)
                     return
@@ -272,22 +284,51 @@ def run_queue_hop(send, receive, orders=None, destination: str = "orders") -> li
         return recording.records()
 
 
+def _end_to_end(send, receive, seeded: random.Random) -> bool:
+    """Both ends together, messages shuffled: is each consumer span connected to the
+    producer span of its own message?"""
+    orders = make_orders(seeded, 4)
+    handled: list[tuple[dict, str]] = []
+
+    def handle(body) -> None:
+        span_id = trace.get_current_span().get_span_context().span_id
+        handled.append((body, trace.format_span_id(span_id)))
+
+    spans = run_queue_hop(send, receive, orders, "orders-eu", seeded.shuffle, handle)
+    producers = [s for s in spans if s.kind == "producer"]  # in the order sent
+    by_id = {s.span_id: s for s in spans}
+    if len(producers) != len(orders) or len(handled) != len(orders):
+        return False
+    for body, span_id in handled:
+        consumer = by_id.get(span_id)
+        if consumer is None or body not in orders:
+            return False
+        producer = producers[orders.index(body)]
+        if producer.span_id not in {sid for _, sid in consumer.links} | {consumer.parent_id}:
+            return False
+    return True
+
+
 def _check(send, receive) -> str:
     require_function(send, "send", "tracer, queue, order")
     require_function(receive, "receive", "tracer, queue, message, handle")
     seeded = random.Random(20261130)
     _check_send(send, seeded)
-    _check_receive(receive, seeded)
-    spans = run_queue_hop(send, receive, make_orders(seeded, 4), "orders-eu")
-    producers = {s.span_id: s for s in spans if s.kind == "producer"}
-    consumers = [s for s in spans if s.kind == "consumer"]
-    if len(consumers) != len(producers):
-        raise NotYet("end to end, not every message got its CONSUMER span.")
-    for consumer in consumers:
-        candidates = [sid for _, sid in consumer.links if sid in producers]
-        candidates += [consumer.parent_id] if consumer.parent_id in producers else []
-        if not candidates:
-            raise NotYet("end to end, a CONSUMER span is not connected to a PRODUCER span.")
+    try:
+        _check_receive(receive, seeded)
+    except NotYet as problem:
+        if isinstance(problem, NotConnected) and _end_to_end(send, receive, seeded):
+            raise NotYet(
+                "receive connects its spans only to messages your own send made, not to "
+                "messages the check sent: it must read the creation context from the "
+                "message's headers alone, not from state that send left behind."
+            ) from None
+        raise
+    if not _end_to_end(send, receive, seeded):
+        raise NotYet(
+            "end to end, with the messages delivered out of order, a CONSUMER span is not "
+            "connected to the producer span of its own message."
+        )
     return (
         "send and receive carry the context across the queue: each consumer span is "
         "connected to the span that sent its message."

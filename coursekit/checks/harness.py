@@ -110,7 +110,7 @@ def _where(error: BaseException, function) -> str:
     return f" (line {frame.lineno}: {(frame.line or '').strip()})"
 
 
-def call_learner_code(function, *args, name: str | None = None, timeout: float = TIMEOUT_S,
+def call_learner_code(function, *args, name: str | None = None, timeout: float | None = None,
                       context: contextvars.Context | None = None):  # fmt: skip
     """Call the learner's ``function(*args)`` safely and return what it returned.
 
@@ -119,6 +119,7 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float =
     afterwards what the learner left attached. Raises NotYet on an exception or a hang.
     """
     name = name or getattr(function, "__name__", "your function")
+    timeout = TIMEOUT_S if timeout is None else timeout
     context = context if context is not None else contextvars.copy_context()
     outcome: dict = {}
 
@@ -196,6 +197,8 @@ _TRUSTED_DIRS = tuple(
 def _trusted(function) -> bool:
     code = getattr(function, "__code__", None)
     if code is None:
+        return True
+    if code.co_filename.startswith(("<frozen ", "<string>")):  # frozen stdlib, dataclasses
         return True
     filename = os.path.realpath(code.co_filename)
     if filename.startswith(_TRUSTED_DIRS):
