@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import contextvars
+import functools
 import io
 import os
 import sys
@@ -196,16 +197,17 @@ _TRUSTED_DIRS = tuple(
 
 def _trusted(function) -> bool:
     code = getattr(function, "__code__", None)
-    if code is None:
+    return code is None or _trusted_file(code.co_filename)
+
+
+@functools.lru_cache(maxsize=4096)
+def _trusted_file(name: str) -> bool:
+    if name.startswith(("<frozen ", "<string>")):  # frozen stdlib, dataclasses' methods
         return True
-    if code.co_filename.startswith(("<frozen ", "<string>")):  # frozen stdlib, dataclasses
-        return True
-    filename = os.path.realpath(code.co_filename)
-    if filename.startswith(_TRUSTED_DIRS):
-        return True
+    filename = os.path.realpath(name)
     services = sys.modules.get("services")
-    root = os.path.dirname(os.path.realpath(getattr(services, "__file__", "") or ""))
-    return bool(root) and filename.startswith(root)
+    root = os.path.dirname(os.path.realpath(getattr(services, "__file__", "") or "")) or None
+    return filename.startswith(_TRUSTED_DIRS + ((root,) if root else ()))
 
 
 def _replaced() -> str | None:
