@@ -62,8 +62,8 @@ def from_sdk(span: ReadableSpan) -> SpanRecord:
         attributes=dict(span.attributes or {}),
         events=tuple((e.name, dict(e.attributes or {})) for e in span.events),
         links=tuple(
-            (trace.format_trace_id(link.context.trace_id), trace.format_span_id(link.context.span_id))
-            for link in span.links
+            (trace.format_trace_id(lk.context.trace_id), trace.format_span_id(lk.context.span_id))
+            for lk in span.links
         ),
     )
 
