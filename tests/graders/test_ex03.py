@@ -157,6 +157,4 @@ def test_wrong_answers_fail_each_with_its_own_hint():
 
 def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
     assert notebook_runs.check_output("03") == notebook_runs.stored_output("03")
-    assert "✘ not yet: build_provider returned None" in notebook_runs.check_output(
-        "03", "exercise"
-    )
+    assert "✘ not yet: build_provider returned None" in notebook_runs.check_output("03", "exercise")
