@@ -86,6 +86,13 @@ def _received(build_provider, versions, checkouts):
 
 
 def _check_resources(received, versions) -> None:
+    named = {span.resource.get("service.name") for span in received}
+    if named != set(versions):
+        raise NotYet(
+            f"the spans' resources name the services {sorted(map(str, named))}, not "
+            f"{sorted(versions)}: each service gets a provider of its own, named after the "
+            "service argument."
+        )
     for span in received:
         resource, record = span.resource, records([span])[0]
         service = resource.get("service.name")

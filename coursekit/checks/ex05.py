@@ -36,6 +36,10 @@ NEAR_MS = 40  # "near the SLO": this close under it
 SERVICES = ("frontend", "frontend", "checkout", "checkout", "inventory", "checkout",
             "payment", "payment", "payment")  # fmt: skip
 TYPES = ("status_code", "latency", "probabilistic", "rate_limiting", "always_sample")
+#: The settings the course's tail sampler implements, per policy type.
+SETTINGS = {"status_code": {"status_codes"}, "latency": {"threshold_ms"},
+            "probabilistic": {"sampling_percentage", "hash_salt"},
+            "rate_limiting": {"spans_per_second"}, "always_sample": set()}  # fmt: skip
 MS = 1_000_000
 Z = 3.0  # binomial standard deviations a share may stray from the bounds of the text
 Z_SAME = 4.0  # ... and two shares from each other (a few comparisons, none should fail)
@@ -108,6 +112,14 @@ def _policies(tail_policies) -> list:
             raise NotYet(
                 f"policy {policy['name']!r}: its settings go under the key {policy['type']!r}, "
                 f"as in the Collector: {{'type': {policy['type']!r}, {policy['type']!r}: {{...}}}}."
+            )
+        known = SETTINGS[policy["type"]]
+        unknown = set(policy.get(policy["type"]) or {}) - known
+        if unknown:
+            raise NotYet(
+                f"policy {policy['name']!r}: the course's tail sampler does not implement "
+                f"{', '.join(sorted(unknown))} (it knows {', '.join(sorted(known)) or 'none'}), "
+                "so the check cannot see what a real Collector would keep with it."
             )
         if policy["type"] == "status_code":
             codes = policy["status_code"].get("status_codes")

@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
-import builtins
 import contextvars
 import functools
+import gc
 import io
 import os
 import sys
@@ -48,14 +48,17 @@ class Outcome:
 # ---------------------------------------------------------------------------- learner code
 
 
-class _Swallow(io.TextIOBase):
-    """Where the learner's prints go during a check, on the worker thread only."""
+#: Code of the check functions a learner's code is handed to call (a callback, a queue).
+LEARNER_API: set = set()
+_CHECKS_DIR = os.path.dirname(os.path.abspath(__file__))
+#: Ways to read another thread's frames or any object in memory: the check's answers.
+_PRYING = {sys._current_frames, gc.get_objects, gc.get_referrers, gc.get_referents}
 
-    def writable(self) -> bool:
-        return True
 
-    def write(self, text: str) -> int:
-        return len(text)
+def learner_api(function):
+    """Mark a check function (or a method) that the learner's code may call."""
+    LEARNER_API.add(function.__code__)
+    return function
 
 
 class _PerThreadStream(io.TextIOBase):
@@ -65,14 +68,17 @@ class _PerThreadStream(io.TextIOBase):
     def __init__(self, original, quiet: set[int]) -> None:
         self._original, self._quiet = original, quiet
 
+    @learner_api
     def writable(self) -> bool:
         return True
 
+    @learner_api
     def write(self, text: str) -> int:
         if threading.get_ident() in self._quiet:
             return len(text)
         return self._original.write(text)
 
+    @learner_api
     def flush(self) -> None:
         if threading.get_ident() not in self._quiet:
             self._original.flush()
@@ -100,6 +106,26 @@ def _quiet_streams(install: bool) -> None:
                         setattr(sys, name, stream._original)
 
 
+class _Watch:
+    """A profile function on the learner's thread: it notes calls into the check's own
+    code and into what pries at other threads' frames."""
+
+    def __init__(self) -> None:
+        self.seen: str | None = None
+
+    def __call__(self, frame, event, arg) -> None:
+        if self.seen:
+            return
+        if event == "c_call" and any(arg is prying for prying in _PRYING):
+            self.seen = f"read the check's memory ({arg.__name__})"
+        elif event == "call":
+            code = frame.f_code
+            if code.co_filename.startswith(_CHECKS_DIR) and code not in LEARNER_API:
+                caller = frame.f_back
+                if caller is not None and not caller.f_code.co_filename.startswith(_CHECKS_DIR):
+                    self.seen = f"called the check's own {code.co_name}()"
+
+
 def _where(error: BaseException, function) -> str:
     """' (line N: code)' of the deepest frame in the learner's own code, if any."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -125,13 +151,19 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
     context = context if context is not None else contextvars.copy_context()
     outcome: dict = {}
 
+    watch = _Watch()
+
     def work() -> None:
         _quiet_threads.add(threading.get_ident())
+        sys.setprofile(watch)
         try:
             outcome["value"] = context.run(function, *args)
         except BaseException as error:  # SystemExit too: the check still answers
             outcome["error"] = error
         finally:
+            if sys.getprofile() is not watch:
+                watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
+            sys.setprofile(None)
             _quiet_threads.discard(threading.get_ident())
 
     _quiet_streams(True)
@@ -145,6 +177,11 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
         raise NotYet(
             f"{name} did not return within {timeout:g} s: look for a loop that never ends, "
             "or a queue.get() or lock that waits forever."
+        )
+    if watch.seen:
+        raise NotYet(
+            f"{name} {watch.seen}: the check grades what your code works out from what it "
+            "is given, not what the check knows."
         )
     if "error" in outcome:
         error = outcome["error"]
@@ -189,6 +226,8 @@ class Recording:
 
 #: Modules whose functions must all be their own: a check trusts them to tell the truth.
 _GUARDED = ("coursekit", "services", "opentelemetry")
+_GUARDED_STDLIB = {"builtins", "textwrap", "json", "random", "math", "contextvars",
+                   "threading", "traceback", "io", "queue", "inspect", "linecache"}  # fmt: skip
 _TRUSTED_DIRS = tuple(
     os.path.realpath(path)
     for path in {
@@ -205,7 +244,7 @@ def _trusted(function) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _trusted_file(name: str) -> bool:
-    if name.startswith(("<frozen ", "<string>")):  # frozen stdlib, dataclasses' methods
+    if name.startswith("<frozen "):  # the standard library's frozen modules
         return True
     filename = os.path.realpath(name)
     services = sys.modules.get("services")
@@ -213,23 +252,58 @@ def _trusted_file(name: str) -> bool:
     return filename.startswith(_TRUSTED_DIRS + ((root,) if root else ()))
 
 
+def _method_trusted(cls: type, method) -> bool:
+    method = getattr(method, "__func__", method)
+    if isinstance(method, functools.partial):
+        return _callable_trusted(method)
+    if not isinstance(method, types.FunctionType) or _trusted(method):
+        return True
+    # dataclasses and namedtuples generate methods from "<string>": trusted in the class
+    # of a trusted module
+    module_file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    return (
+        method.__code__.co_filename == "<string>"
+        and bool(module_file)
+        and (_trusted_file(module_file))
+    )
+
+
+def _untrusted_method(cls: type) -> str | None:
+    for name, method in list(vars(cls).items()):
+        if not _method_trusted(cls, method):
+            return name
+    return None
+
+
+def _callable_trusted(value) -> bool:
+    """A function, or a callable object (a partial, an instance) around one, from trusted
+    code. Read statically: attributes of arbitrary objects may run code (proxies)."""
+    if isinstance(value, types.FunctionType | types.MethodType):
+        return _trusted(getattr(value, "__func__", value))
+    if isinstance(value, type | types.ModuleType | types.BuiltinFunctionType):
+        return True
+    if isinstance(value, functools.partial):
+        return _callable_trusted(value.func)
+    return _untrusted_method(type(value)) is None
+
+
 def _replaced() -> str | None:
-    """The first function the learner's code put in place of the kit's or the SDK's own."""
-    if not _trusted(getattr(builtins.print, "__wrapped__", builtins.print)) or not isinstance(
-        builtins.print, types.BuiltinFunctionType
-    ):
-        return "print"
+    """The first function the learner's code put in place of the kit's, the SDK's or the
+    standard library's own (in the modules a check relies on)."""
+    seen: set[int] = set()
     for module_name, module in list(sys.modules.items()):
-        if module is None or not module_name.startswith(_GUARDED):
+        if module is None or not (
+            module_name.startswith(_GUARDED) or module_name in _GUARDED_STDLIB
+        ):
             continue
         for attribute, value in list(vars(module).items()):
-            if isinstance(value, types.FunctionType) and not _trusted(value):
+            if callable(value) and not isinstance(value, type) and not _callable_trusted(value):
                 return f"{module_name}.{attribute}"
-            if isinstance(value, type) and value.__module__ == module_name:
-                for method_name, method in list(vars(value).items()):
-                    method = getattr(method, "__func__", method)
-                    if isinstance(method, types.FunctionType) and not _trusted(method):
-                        return f"{module_name}.{value.__name__}.{method_name}"
+            if isinstance(value, type) and id(value) not in seen:
+                seen.add(id(value))
+                method_name = _untrusted_method(value)
+                if method_name:
+                    return f"{module_name}.{value.__name__}.{method_name}"
     return None
 
 

@@ -9,12 +9,15 @@ from .harness import NotYet, Outcome, _trusted, call_learner_code, evaluate  # n
 
 # Dingbats marks, not emoji: they are in common fonts (DejaVu), so they show everywhere.
 WIDTH = 76  # wrapped, so a hint reads without scrolling in the notebook and the book
-PASSED, NOT_YET = "✔ passed:", "✘ not yet:"
 
 
 def line(outcome: Outcome) -> str:
-    mark = PASSED if outcome.passed else NOT_YET
-    return textwrap.fill(f"{mark} {outcome.message}", width=WIDTH, subsequent_indent="  ")
+    mark = "✔ passed:" if outcome.passed is True else "✘ not yet:"  # literals: not patchable
+    text = f"{mark} {outcome.message}"
+    wrapped = textwrap.fill(text, width=WIDTH, subsequent_indent="  ")
+    if wrapped.split() != text.split():  # only line breaks may change, never a word
+        raise RuntimeError("textwrap was changed by your code: restart the kernel.")
+    return wrapped
 
 
 def _say(outcome: Outcome) -> None:

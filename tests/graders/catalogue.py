@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit.checks.harness import Outcome, evaluate
+from coursekit.checks.harness import _GUARDED, _GUARDED_STDLIB, Outcome, evaluate
 from coursekit.exercises import EXERCISES, SOLUTIONS
 from coursekit.notebook_files import execute, is_checked
 
@@ -90,7 +90,7 @@ class NotebookRuns:
 def _snapshot():
     saved = {}
     for name, module in list(sys.modules.items()):
-        if module is None or not name.startswith(("coursekit", "services", "opentelemetry")):
+        if module is None or not (name.startswith(_GUARDED) or name in _GUARDED_STDLIB):
             continue
         saved[name] = (module, dict(vars(module)), {
             value: dict(vars(value))

@@ -136,6 +136,27 @@ def diagnose(trace):
             return scenario.failing_service, scenario.time_sink
     return "?", "?"
 """, "'?' is not a service in this trace"),
+    "cheat: the answer key, from the check's own made-up traces": ("""
+def diagnose(trace):
+    import coursekit.checks.ex01 as grader
+    for seed in grader.MADE_UP:
+        scenario, spans = grader.made_up(seed)
+        if {s.span_id for s in spans} == {s.span_id for s in trace}:
+            return scenario.failing_service, scenario.time_sink
+    return None, max(trace, key=lambda s: s.duration_ms).name
+""", "diagnose called the check's own made_up()"),
+    "cheat: the expected answer read from the check's thread": ("""
+import sys
+
+def diagnose(trace):
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            scenario = frame.f_locals.get("scenario")
+            if scenario is not None:
+                return scenario.failing_service, scenario.time_sink
+            frame = frame.f_back
+    return None, None
+""", "diagnose read the check's memory (_current_frames)"),
     "cheat: the check's hints switched off": (diagnose("""
     import coursekit.checks.ex01 as grader
     grader._hint_for = lambda *args: None

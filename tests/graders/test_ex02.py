@@ -66,6 +66,15 @@ def receive(tracer, queue, message, handle):
     finally:
         span.end()
 """,
+    "the work in a span of its own, inside the consumer span": SEND
+    + """
+def receive(tracer, queue, message, handle):
+    sent_by = trace.get_current_span(extract(message["headers"])).get_span_context()
+    with tracer.start_as_current_span("process " + queue.name, kind=SpanKind.CONSUMER,
+                                      links=[Link(sent_by)] if sent_by.is_valid else ()):
+        with tracer.start_as_current_span("fulfil order"):
+            handle(message["body"])
+""",
     "attach and detach by hand": SEND
     + """
 def receive(tracer, queue, message, handle):
@@ -137,6 +146,15 @@ WRONG = {
                                "extract(message['headers'] or {'traceparent': "
                                "'00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'})"),
         "with nothing to continue, start a new trace"),
+    "the sampled flag lost": (SEND.replace(
+        "        inject(headers)\n",
+        "        inject(headers)\n"
+        "        headers['traceparent'] = headers['traceparent'][:-2] + '00'\n") + RECEIVE,
+        "says its trace was not sampled"),
+    "the context of a span inside the producer span": (SEND.replace(
+        "        headers = {}\n        inject(headers)\n",
+        "        headers = {}\n        with tracer.start_as_current_span('serialize'):\n"
+        "            inject(headers)\n") + RECEIVE, "a span inside its PRODUCER span"),
     # Cheats: right-looking output by the wrong means.
     "cheat: the queue name the exercise shows, hard-coded": (
         SEND + RECEIVE.replace('f"process {queue.name}"', '"process orders"'),

@@ -113,7 +113,7 @@ WRONG = {
                        "deployment.environment.name = 'workshop'"),
     "hard-coded service name": (TAGGER + BUILD.replace('"service.name": service',
                                                        '"service.name": "shop"'),
-                                "names the service 'shop'"),
+                                "name the services ['shop']"),
     "a tagger that raises": (tagger('        raise ValueError("no tenant today")\n') + BUILD,
                              "answered [500, 500, 500, 500]"),
     "every baggage entry copied": (
@@ -122,6 +122,12 @@ WRONG = {
     "a tenant 'None' when there is none": (
         tagger(GET + '        span.set_attribute("app.tenant", str(tenant))\n') + BUILD,
         "a checkout sent with no tenant has spans with app.tenant = 'None'"),
+    "one provider for the whole shop": (TAGGER + BUILD.replace(
+        "def build_provider(service, version, endpoints):\n",
+        "MADE = {}\n\ndef build_provider(service, version, endpoints):\n"
+        "    if MADE:\n        return MADE['one']\n").replace(
+        "    return provider", "    MADE['one'] = provider\n    return provider"),
+        "name the services ['frontend']"),
     # Cheats: right-looking output by the wrong means.
     "cheat: the tenant of the example, hard-coded": (
         tagger('        span.set_attribute("app.tenant", "acme")\n') + BUILD,

@@ -134,6 +134,12 @@ def charge_order(tracer, order, providers):
             raise PaymentFailed(order.id)
         return providers[0].charge(order.card, order.value)
 """, "charge_order raised ProviderTimeout"),
+    "cheat: the outcome read from the check's own orders": (CHARGE.replace(
+        "def charge_order(tracer, order, providers):\n",
+        "def charge_order(tracer, order, providers):\n"
+        "    import coursekit.checks.ex04 as grader\n"
+        "    planted = {o.id: h for o, _, h in grader.make_orders()}\n"),
+        "charge_order called the check's own make_orders()"),
     "cheat: the providers patched to always answer": (CHARGE.replace(
         "def charge_order(tracer, order, providers):\n",
         "def charge_order(tracer, order, providers):\n"

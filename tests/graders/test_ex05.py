@@ -84,6 +84,9 @@ WRONG = {
                  '"numeric_attribute": {"key": "x"}}'), "the receiver knows"),
     "a setting missing": (policies(ERRORS, '{"name": "slow", "type": "latency", "latency": {}}',
                                    REST), "missing its setting 'threshold_ms'"),
+    "a latency window a real Collector would close": (
+        policies(ERRORS, SLOW.replace("500}", "500, \"upper_threshold_ms\": 1500}"), REST),
+        "does not implement upper_threshold_ms"),
     # Cheats: right-looking output by the wrong means.
     "cheat: no baseline, a threshold under the SLO tuned to keep about 5%": (
         policies(ERRORS, LATENCY_470), "(your threshold_ms: 470): a trace that meets the SLO"),
@@ -109,6 +112,13 @@ def tail_policies():
     return [""" + ERRORS + ", " + SLOW + """,
             {"name": "rest", "type": "probabilistic", "probabilistic": rest}]
 """, "kept 0.5% of the other traces"),
+    "cheat: textwrap patched so that a hint reads as a pass": ("""
+import textwrap
+
+def tail_policies():
+    fill = textwrap.fill
+    textwrap.fill = lambda text, **options: fill(text.replace("✘ not yet", "✔ passed"), **options)
+    return [""" + ERRORS + "]", "textwrap.fill is not the course's own"),
     "cheat: prints the passed line": ("""
 def tail_policies():
     print("✔ passed: every error trace, every trace over the 500 ms SLO and a steady")

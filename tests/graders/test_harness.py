@@ -57,7 +57,7 @@ def test_a_stream_that_rewrites_the_verdict_gets_none(monkeypatch):
 def test_a_replaced_print_or_kit_function_refuses_a_verdict(monkeypatch):
     fake = learner("def fake(*args, **kwargs):\n    pass", "fake")
     monkeypatch.setattr("builtins.print", fake)
-    assert evaluate(lambda: "fine").message.startswith("print is not the course's own")
+    assert evaluate(lambda: "fine").message.startswith("builtins.print is not the course's own")
     monkeypatch.undo()
     monkeypatch.setattr("coursekit.spans.records", fake)
     assert "coursekit.spans.records" in evaluate(lambda: "fine").message
