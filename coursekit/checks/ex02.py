@@ -110,7 +110,8 @@ def _check_send(send, seeded: random.Random) -> None:
     if len(producers) != len(orders):
         raise NotYet(
             f"send made {len(producers)} finished PRODUCER spans for {len(orders)} messages: "
-            "one span of kind PRODUCER per message sent, ended when it is sent."
+            "one span of kind PRODUCER per message sent, ended when it is sent, made with "
+            "the tracer send is given."
         )
     if any(p.parent_id != request.span_id for p in producers):
         raise NotYet("a PRODUCER span is not a child of the request that sent it.")
@@ -213,7 +214,8 @@ def _check_receive(receive, seeded: random.Random) -> None:
     if len(consumers) != len(sent):
         raise NotYet(
             f"receive made {len(consumers)} CONSUMER spans for {len(sent)} messages: one "
-            "CONSUMER span per message, even one with no trace context."
+            "CONSUMER span per message, even one with no trace context, made with the "
+            "tracer receive is given."
         )
     wrong = sorted({c.name for c in consumers} - {f"process {destination.name}"})
     if wrong:

@@ -155,6 +155,9 @@ WRONG = {
         "        headers = {}\n        inject(headers)\n",
         "        headers = {}\n        with tracer.start_as_current_span('serialize'):\n"
         "            inject(headers)\n") + RECEIVE, "a span inside its PRODUCER span"),
+    "a tracer of its own, not the one given": (SEND + RECEIVE.replace(
+        "with tracer.start_as_current_span", "with trace.get_tracer('mine').start_as_current_span"),
+        "made with the tracer receive is given"),
     # Cheats: right-looking output by the wrong means.
     "cheat: the queue name the exercise shows, hard-coded": (
         SEND + RECEIVE.replace('f"process {queue.name}"', '"process orders"'),

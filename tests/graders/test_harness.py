@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 
+import nbformat
 import pytest
 from opentelemetry.trace import Link, SpanKind
 
@@ -75,3 +78,41 @@ def test_the_context_is_the_callers_and_what_the_learner_attaches_stays_in_their
         spans = {s.name: s for s in recording.records()}
     assert spans["inner"].parent_id == spans["outer"].span_id
     assert spans["inner"].links == ((spans["outer"].trace_id, spans["outer"].span_id),)
+
+
+def test_a_check_cell_changed_or_untagged_is_found():
+    from coursekit.exercises import EXERCISES, SOLUTIONS, changed_checks, pairs
+
+    for solution_path, exercise_path in pairs():
+        assert (
+            changed_checks(nbformat.read(exercise_path, 4), nbformat.read(solution_path, 4)) == []
+        )
+    solution = nbformat.read(SOLUTIONS / "05_tail_policy.ipynb", 4)
+    exercise = nbformat.read(EXERCISES / "05_tail_policy.ipynb", 4)
+    assert changed_checks(exercise, solution) == []
+    (cell,) = [c for c in exercise.cells if "nbval-check-output" in c.metadata.get("tags", [])]
+    original = cell.source
+    cell.source = 'print("✔ passed: every error trace ...")'
+    assert changed_checks(exercise, solution) == [original]
+    cell.source, cell.metadata["tags"] = original, []
+    assert changed_checks(exercise, solution) == [original]
+
+
+def test_make_grade_refuses_a_check_cell_that_prints_the_passed_line(tmp_path):
+    """The one nbval run of a cheat: `make grade`'s conftest stops it before the cell runs."""
+    from coursekit.exercises import EXERCISES, SOLUTIONS
+
+    exercise = nbformat.read(SOLUTIONS / "05_tail_policy.ipynb", 4)  # its outputs are stored
+    exercise.cells = [c for c in exercise.cells if "solution" not in c.metadata.get("tags", [])]
+    for cell in exercise.cells:
+        if "nbval-check-output" in cell.metadata.get("tags", []):
+            cell.source = "print(" + repr(cell.outputs[0]["text"].rstrip("\n")) + ")"
+    nbformat.write(exercise, tmp_path / "05_tail_policy.ipynb")
+    shutil.copy(EXERCISES / "conftest.py", tmp_path / "conftest.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--nbval-current-env",
+         "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode != 0, result.stdout[-2000:]
+    assert "was changed, or lost its nbval-check-output tag" in result.stdout
