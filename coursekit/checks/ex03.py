@@ -70,7 +70,13 @@ def _received(build_provider, versions, checkouts):
                     entries.append("=".join(OTHER_ENTRY))
                 headers = {"baggage": ",".join(entries)} if entries else {}
                 url = f"{shop.url()}/checkout"
-                answer = requests.post(url, json={}, headers=headers, timeout=10)
+                try:
+                    answer = requests.post(url, json={}, headers=headers, timeout=10)
+                except requests.RequestException as error:
+                    raise NotYet(
+                        f"a checkout did not answer ({type(error).__name__}): does code in your "
+                        "provider wait for something while a span starts or ends?"
+                    ) from None
                 statuses.append(answer.status_code)
         if any(status != 200 for status in statuses):
             raise NotYet(

@@ -329,6 +329,12 @@ def evaluate(check, *args) -> Outcome:
         message = check(*args)
     except NotYet as problem:
         return Outcome(False, _tamper_hint() or str(problem))
+    except Exception as error:  # what the learner's code made broke the check: one line
+        return Outcome(
+            False,
+            _tamper_hint()
+            or f"the check could not read what your code made ({type(error).__name__}: {error}).",
+        )
     hint = _tamper_hint()
     if hint:
         return Outcome(False, hint)

@@ -116,3 +116,12 @@ def test_make_grade_refuses_a_check_cell_that_prints_the_passed_line(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0, result.stdout[-2000:]
     assert "was changed, or lost its nbval-check-output tag" in result.stdout
+
+
+def test_a_check_that_trips_on_the_learners_objects_answers_in_one_line():
+    def check():
+        return {}["missing"]
+
+    outcome = evaluate(check)
+    assert not outcome.passed
+    assert outcome.message == "the check could not read what your code made (KeyError: 'missing')."
