@@ -81,15 +81,23 @@ OPERATIONS = ("GET /cart", "POST /quote", "SELECT rows", "render", "publish even
 
 def made_up(seed: int) -> tuple[Scenario, list[SpanRecord]]:
     """A trace of 6-12 spans: a random tree, children one after another inside their
-    parent, one planted time sink (by a wide margin) and zero or one culprit."""
+    parent, one planted time sink (by a wide margin) and zero or one culprit. In half of
+    them a decoy: a span with three busy children, which a duration minus only its longest
+    child (or minus nothing) would take for the sink."""
     seeded = random.Random(seed)
     count = seeded.randint(6, 12)
     parents = [None] + [seeded.randrange(n) for n in range(1, count)]
     names = seeded.sample(OPERATIONS, count)
     services = [seeded.choice(SERVICES) for _ in range(count)]
-    sink = seeded.randrange(count)
     own_ms = [seeded.uniform(1, 10) for _ in range(count)]
-    own_ms[sink] = 60 + seeded.uniform(0, 40)
+    busy: list[int] = []
+    if seeded.random() < 0.5:
+        decoy = seeded.randrange(count - 3)
+        busy = [decoy + 1, decoy + 2, decoy + 3]
+        for child in busy:
+            parents[child], own_ms[child] = decoy, seeded.uniform(40, 48)
+    sink = seeded.choice([n for n in range(count) if n not in busy])
+    own_ms[sink] = 55 + seeded.uniform(0, 15) if busy else 60 + seeded.uniform(0, 40)
     children = {n: [c for c in range(count) if parents[c] == n] for n in range(count)}
 
     def duration(n: int) -> float:
@@ -121,8 +129,8 @@ def made_up(seed: int) -> tuple[Scenario, list[SpanRecord]]:
             names[n],
             services[n],
             "server" if n == 0 else seeded.choice(("client", "internal")),
-            int(starts[n] * 1000),
-            int((starts[n] + duration(n)) * 1000),
+            int(starts[n] * 1e6),
+            int((starts[n] + duration(n)) * 1e6),
             "ERROR" if n in failing else "UNSET",
         )  # fmt: skip
         for n in range(count)

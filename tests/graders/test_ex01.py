@@ -105,6 +105,12 @@ WRONG = {
     return (culprits[0].service if culprits else None), max(
         trace, key=lambda s: s.duration_ms - below(s.span_id)).name
 """), "(not of all its descendants)"),
+    "duration minus the longest child only": (diagnose(CULPRIT + """
+    def own(span):
+        kids = [c.duration_ms for c in trace if c.parent_id == span.span_id]
+        return span.duration_ms - max(kids, default=0)
+    return (culprits[0].service if culprits else None), max(trace, key=own).name
+"""), "(seed 106) has no error, the time went into 'lookup rates'"),
     "a span's name as the service": (
         diagnose(CULPRIT + SINK + "    return (culprits[0].name if culprits else None), sink"),
         "is a span's name"),
@@ -113,7 +119,7 @@ WRONG = {
     "the first error span in list order": (
         diagnose(SINK + "    errors = [s for s in trace if s.is_error]\n"
                  "    return (errors[-1].service if errors else None), sink"),
-        "(seed 101) fails below the root, 'ledger' is where the error surfaced"),
+        "(seed 102) fails below the root, the failing service is not 'ledger'"),
     "no error: a crash": (diagnose(CULPRIT + SINK + "    return culprits[0].service, sink"),
                           "diagnose raised IndexError"),
     "the least self time": (diagnose(CULPRIT + SINK.replace("max(", "min(")
@@ -184,6 +190,8 @@ def test_made_up_traces_defeat_the_shortcuts():
     roots = [next(r for r in t if r.parent_id is None) for _, t in cases]
     assert any(s.time_sink == r.name for (s, _), r in zip(cases, roots, strict=True))
     assert any(s.time_sink != r.name for (s, _), r in zip(cases, roots, strict=True))
+    with_decoys = [t for _, t in cases if sum(40 < r.duration_ms for r in t) >= 4]
+    assert len(with_decoys) >= 10
 
 
 def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
