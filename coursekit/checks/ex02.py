@@ -274,16 +274,17 @@ def _ignore(order) -> None:
     """The work for an order, in a demo run: none."""
 
 
-def run_queue_hop(send, receive, orders=None, destination="orders", shuffle=None, handle=None):
+def run_queue_hop(send, receive, orders=None, destination="orders", shuffle=None, handle=None,
+                  quiet=False):  # fmt: skip
     """Inside a "POST /orders" span, ``send`` each order to a queue; a worker thread with
     an empty context takes each message off it (in the order ``shuffle`` leaves them) and
-    calls ``receive``. Returns the spans."""
+    calls ``receive``. Returns the spans. What the functions print shows, unless ``quiet``."""
     orders = orders if orders is not None else make_orders(random.Random(2), 3)
     queue = Destination(destination)
     with Recording("checkout", "exercise-02") as recording:
         with recording.tracer.start_as_current_span("POST /orders", kind=SpanKind.SERVER):
             for order in orders:
-                call_learner_code(send, recording.tracer, queue, order, name="send")
+                call_learner_code(send, recording.tracer, queue, order, name="send", quiet=quiet)
         messages = queue.drain()
         if shuffle is not None:
             shuffle(messages)
@@ -295,7 +296,7 @@ def run_queue_hop(send, receive, orders=None, destination="orders", shuffle=None
                 try:
                     call_learner_code(receive, recording.tracer, queue, message,
                                       handle or _ignore, name="receive",
-                                      context=context)  # fmt: skip
+                                      context=context, quiet=quiet)  # fmt: skip
                 except NotYet as problem:
                     problems.append(problem)
                     return
@@ -319,7 +320,7 @@ def _end_to_end(send, receive, seeded: random.Random) -> bool:
         span_id = trace.get_current_span().get_span_context().span_id
         handled.append((body, trace.format_span_id(span_id)))
 
-    spans = run_queue_hop(send, receive, orders, "orders-eu", seeded.shuffle, handle)
+    spans = run_queue_hop(send, receive, orders, "orders-eu", seeded.shuffle, handle, quiet=True)
     producers = [s for s in spans if s.kind == "producer"]  # in the order sent
     by_id = {s.span_id: s for s in spans}
     if len(producers) != len(orders) or len(handled) != len(orders):

@@ -138,13 +138,15 @@ def _where(error: BaseException, function) -> str:
 
 
 def call_learner_code(function, *args, name: str | None = None, timeout: float | None = None,
-                      context: contextvars.Context | None = None, expect=()):  # fmt: skip
+                      context: contextvars.Context | None = None, expect=(),
+                      quiet: bool = True):  # fmt: skip
     """Call the learner's ``function(*args)`` safely and return what it returned.
 
     It runs in a worker thread, in ``context`` (a copy of the caller's by default, so the
     current span is the caller's): pass your own ``contextvars.copy_context()`` to read
     afterwards what the learner left attached. Raises NotYet on an exception or a hang;
     an exception of a type in ``expect`` (one the task asks for) is returned instead.
+    With ``quiet=False`` (a demo, not a check) what the function prints is shown.
     """
     name = name or getattr(function, "__name__", "your function")
     timeout = TIMEOUT_S if timeout is None else timeout
@@ -154,7 +156,8 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
     watch = _Watch()
 
     def work() -> None:
-        _quiet_threads.add(threading.get_ident())
+        if quiet:
+            _quiet_threads.add(threading.get_ident())
         sys.setprofile(watch)
         try:
             outcome["value"] = context.run(function, *args)
