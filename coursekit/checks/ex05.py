@@ -241,6 +241,25 @@ def _check(tail_policies) -> str:
     )
 
 
+def preview(tail_policies, seed: int = 7) -> None:
+    """What the policies keep of a day like the check's (another seed): the reveal after
+    the learner's prediction. Prints a hint instead when the policies cannot run."""
+    try:
+        policies = _policies(tail_policies)
+        checkouts = traffic(seed, per_rate=1000)
+        kept = kept_traces(policies, checkouts)
+    except NotYet as problem:
+        print(f"no preview yet: {problem}")
+        return
+    spans = sum(len(c[-1]) for c in checkouts)
+    stored = sum(len(checkouts[n][-1]) for n in kept)
+    other = [n for n, c in enumerate(checkouts) if c[2] == "other"]
+    print(
+        f"of {len(checkouts):,} checkouts: stored {stored / spans:.1%} of the spans; "
+        f"kept {sum(n in kept for n in other) / len(other):.1%} of the good checkouts."
+    )
+
+
 def check_tail_policies(tail_policies) -> None:
     """Grade ``tail_policies() -> list of Collector tail_sampling policies``."""
     run_check(_check, tail_policies)
