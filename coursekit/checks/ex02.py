@@ -240,7 +240,9 @@ class NotConnected(NotYet):
 def _check_connection(consumer: SpanRecord, producer: SpanRecord | None) -> None:
     """A consumer span links to its message's producer span, or is its child, or both."""
     if producer is None:  # the message carried no usable context
-        if consumer.parent_id is not None or consumer.links:
+        # A link to the invalid context extract() gives is noise, not a connection: allowed.
+        valid_links = [link for link in consumer.links if int(link[1], 16)]
+        if consumer.parent_id is not None or valid_links:
             raise NotYet(
                 "a message with no (or a broken) traceparent got a CONSUMER span with a "
                 "parent or a link: with nothing to continue, start a new trace."

@@ -75,6 +75,17 @@ def receive(tracer, queue, message, handle):
         with tracer.start_as_current_span("fulfil order"):
             handle(message["body"])
 """,
+    "a link always, even to the empty context of a message without one": SEND
+    + RECEIVE.replace(" if creation.is_valid else []", ""),
+    "send without making the producer span current": """
+def send(tracer, queue, order):
+    span = tracer.start_span("send " + queue.name, kind=SpanKind.PRODUCER)
+    headers = {}
+    inject(headers, context=trace.set_span_in_context(span))
+    queue.put({"headers": headers, "body": order})
+    span.end()
+"""
+    + RECEIVE,
     "attach and detach by hand": SEND
     + """
 def receive(tracer, queue, message, handle):
