@@ -128,6 +128,9 @@ WRONG = {
         "    if MADE:\n        return MADE['one']\n").replace(
         "    return provider", "    MADE['one'] = provider\n    return provider"),
         "name the services ['frontend']"),
+    "the tenant set even when there is none": (
+        tagger(GET + '        span.set_attribute("app.tenant", tenant)\n') + BUILD,
+        "a checkout sent with no tenant has spans with app.tenant = None"),
     # Cheats: right-looking output by the wrong means.
     "cheat: the tenant of the example, hard-coded": (
         tagger('        span.set_attribute("app.tenant", "acme")\n') + BUILD,
