@@ -238,3 +238,9 @@ def test_a_hang_is_a_hint_not_a_frozen_notebook(monkeypatch):
 def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
     assert notebook_runs.check_output("02") == notebook_runs.stored_output("02")
     assert "✘ not yet: send put 0 messages" in notebook_runs.check_output("02", "exercise")
+
+
+def test_the_demo_says_what_stopped_it_in_one_line(capsys):
+    send, receive = answer(SEND.replace("inject(headers)", "1 / 0") + RECEIVE)
+    assert ex02.run_queue_hop(send, receive) == []
+    assert capsys.readouterr().out.startswith("the hop stopped: send raised ZeroDivisionError")
