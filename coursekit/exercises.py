@@ -72,6 +72,13 @@ def exercise_from_solution(solution):
     return keep_checked_outputs(nb)
 
 
+def changed_checks(exercise, solution) -> list[str]:
+    """The solution's check cells that the exercise does not hold, unchanged and tagged:
+    a learner's notebook is graded only by the course's own checks."""
+    held = [c.source for c in exercise.cells if is_checked(c)]
+    return [c.source for c in solution.cells if is_checked(c) and c.source not in held]
+
+
 def pairs():
     return [(s, EXERCISES / s.name) for s in sorted(SOLUTIONS.glob("*.ipynb"))]
 

@@ -27,6 +27,7 @@ class SpanRecord:
     status_message: str = ""
     attributes: dict = field(default_factory=dict)
     events: tuple = ()  # (name, attributes) pairs, e.g. ("exception", {...})
+    links: tuple = ()  # (trace_id, span_id) of each span this one links to
 
     @property
     def duration_ms(self) -> float:
@@ -60,6 +61,10 @@ def from_sdk(span: ReadableSpan) -> SpanRecord:
         status_message=span.status.description or "",
         attributes=dict(span.attributes or {}),
         events=tuple((e.name, dict(e.attributes or {})) for e in span.events),
+        links=tuple(
+            (trace.format_trace_id(lk.context.trace_id), trace.format_span_id(lk.context.span_id))
+            for lk in span.links
+        ),
     )
 
 
@@ -85,6 +90,7 @@ def from_otlp(received) -> SpanRecord:
         status_message=span.status.message,
         attributes=attributes(span.attributes),
         events=tuple((e.name, attributes(e.attributes)) for e in span.events),
+        links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
     )
 
 

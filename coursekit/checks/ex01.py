@@ -1,22 +1,26 @@
 """Exercise 01: from a trace's spans alone, name the failing service and where the time went.
 
-The expected answers come from the fault planted in each scenario, not from a reference
-solution. The scenarios are chosen so that the usual shortcuts fail: a hard-coded answer,
-the root span instead of the culprit, the longest span instead of the most self time, and
-subtracting all descendants instead of the direct children (slow pricing puts the time
-sink on a span that has grandchildren).
+The expected answers come from the fault planted in each trace, not from a reference
+solution. Two sources: the real shop with a planted fault (four scenarios chosen so that
+the usual shortcuts fail: the root span instead of the culprit, the longest span instead
+of the most self time, all descendants subtracted instead of the direct children), and
+traces the check makes up (seeded, not the shop's): other services and span names, the
+culprit anywhere from the root to a leaf, the time sink anywhere, spans in any order.
 """
 
 from __future__ import annotations
 
+import functools
+import random
 from dataclasses import dataclass
 
 import requests
 
 from services import start_shop
 
-from ..spans import one_trace
-from .report import NotYet, call_learner_code, run_check
+from ..spans import SpanRecord, one_trace
+from .harness import NotYet, call_learner_code, require_function
+from .report import run_check
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,88 @@ def scenario_trace(scenario: Scenario):
     with start_shop(**scenario.knobs) as shop:
         requests.post(f"{shop.url()}/checkout", json={}, timeout=10)
         return one_trace(shop.spans())
+
+
+@functools.cache
+def _shop_trace(index: int) -> tuple:
+    """Scenario ``index``'s trace, run once per process: each run plants the same fault."""
+    return tuple(scenario_trace(SCENARIOS[index]))
+
+
+SERVICES = ("gateway", "orders", "billing", "ledger", "search", "stock", "mailer")
+OPERATIONS = ("GET /cart", "POST /quote", "SELECT rows", "render", "publish event",
+              "POST /authorize", "GET /prices", "compute tax", "GET /user", "write ledger",
+              "POST /reserve", "lookup rates", "GET /stock", "sign receipt")  # fmt: skip
+
+
+def made_up(seed: int) -> tuple[Scenario, list[SpanRecord]]:
+    """A trace of 6-12 spans: a random tree, children one after another inside their
+    parent, one planted time sink (by a wide margin) and zero or one culprit. In half of
+    them a decoy: a span with three busy children, which a duration minus only its longest
+    child (or minus nothing) would take for the sink."""
+    seeded = random.Random(seed)
+    count = seeded.randint(6, 12)
+    parents = [None] + [seeded.randrange(n) for n in range(1, count)]
+    names = seeded.sample(OPERATIONS, count)
+    services = [seeded.choice(SERVICES) for _ in range(count)]
+    own_ms = [seeded.uniform(1, 10) for _ in range(count)]
+    busy: list[int] = []
+    if seeded.random() < 0.5:
+        decoy = seeded.randrange(count - 3)
+        busy = [decoy + 1, decoy + 2, decoy + 3]
+        for child in busy:
+            parents[child], own_ms[child] = decoy, seeded.uniform(40, 48)
+    sink = seeded.choice([n for n in range(count) if n not in busy])
+    own_ms[sink] = 55 + seeded.uniform(0, 15) if busy else 60 + seeded.uniform(0, 40)
+    children = {n: [c for c in range(count) if parents[c] == n] for n in range(count)}
+
+    def duration(n: int) -> float:
+        return own_ms[n] + sum(duration(c) for c in children[n])
+
+    starts = {0: 1_000_000.0}
+
+    def place(n: int) -> None:  # children one after another, after some of the parent's own time
+        at = starts[n] + own_ms[n] / 2
+        for c in children[n]:
+            starts[c] = at
+            at += duration(c)
+            place(c)
+
+    place(0)
+    culprit = seeded.choice([None, seeded.randrange(count)])
+    failing = set()
+    node = culprit
+    while node is not None:
+        failing.add(node)
+        node = parents[node]
+    ids = [f"{seeded.getrandbits(64):016x}" for _ in range(count)]
+    trace_id = f"{seeded.getrandbits(128):032x}"
+    spans = [
+        SpanRecord(
+            trace_id,
+            ids[n],
+            None if parents[n] is None else ids[parents[n]],
+            names[n],
+            services[n],
+            "server" if n == 0 else seeded.choice(("client", "internal")),
+            int(starts[n] * 1e6),
+            int((starts[n] + duration(n)) * 1e6),
+            "ERROR" if n in failing else "UNSET",
+        )  # fmt: skip
+        for n in range(count)
+    ]
+    seeded.shuffle(spans)  # a backend returns spans in no particular order
+    where = "at the root" if culprit == 0 else "below the root" if culprit is not None else ""
+    description = (
+        f"a made-up trace (seed {seed}) fails {where}"
+        if culprit is not None
+        else f"a made-up trace (seed {seed}) has no error"
+    )
+    failing_service = services[culprit] if culprit is not None else None
+    return Scenario(description, {}, failing_service, names[sink]), spans
+
+
+MADE_UP = tuple(range(101, 131))  # seeds
 
 
 def _hint_for(scenario: Scenario, trace, answer) -> str | None:
@@ -114,11 +200,17 @@ def _hint_for(scenario: Scenario, trace, answer) -> str | None:
     return None
 
 
+def _cases():
+    for index, scenario in enumerate(SCENARIOS):
+        yield scenario, list(_shop_trace(index))
+    for seed in MADE_UP:
+        yield made_up(seed)
+
+
 def _check(diagnose) -> str:
-    if not callable(diagnose):
-        raise NotYet("diagnose is not a function: define it with def diagnose(trace): ...")
-    for scenario in SCENARIOS:
-        trace = scenario_trace(scenario)
+    require_function(diagnose, "diagnose", "trace")
+    total = 0
+    for scenario, trace in _cases():
         try:
             answer = call_learner_code(diagnose, list(trace), name="diagnose")
         except NotYet as problem:
@@ -126,7 +218,11 @@ def _check(diagnose) -> str:
         hint = _hint_for(scenario, trace, answer)
         if hint:
             raise NotYet(hint)
-    return f"diagnose names the failing service and the time sink in all {len(SCENARIOS)} traces."
+        total += 1
+    return (
+        f"diagnose names the failing service and the time sink in all {total} traces: "
+        f"{len(SCENARIOS)} from the shop, {len(MADE_UP)} made up."
+    )
 
 
 def check_diagnose(diagnose) -> None:

@@ -1,13 +1,16 @@
-"""Exercise 03: a provider that tags every span and exports to two backends at once.
+"""Exercise 03: each service's provider, with its facts on the resource, the request's
+tenant on every span, and every span at two backends.
 
-Graded on what two local OTLP receivers got from the shop, built with the learner's
-``build_provider``: every span at both, with the release attribute on the span and the
-service and deployment on the resource.
+Graded on what two local OTLP receivers got from the shop built with the learner's
+``build_provider``. The check makes up each service's release (a different one per
+service, so a hard-coded or shared version fails) and the tenants of its checkouts
+(seeded), sends one checkout with no tenant and one whose baggage holds another entry too.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 
 import requests
 from opentelemetry.sdk.trace import TracerProvider
@@ -15,20 +18,37 @@ from opentelemetry.sdk.trace import TracerProvider
 from services.backend.receiver import Receiver
 from services.run.in_process import Shop
 
-from ..spans import records
-from .report import NotYet, call_learner_code, run_check
+from ..spans import by_trace, records
+from .harness import NotYet, call_learner_code, require_function
+from .report import run_check
 
-RELEASE = "2026.11"
 ENVIRONMENT = "workshop"
-CHECKOUTS = 2
-SERVICES = {"frontend", "checkout", "inventory", "payment"}
+TENANT = "app.tenant"
+SPANS_PER_CHECKOUT = 9
+SERVICES = ("frontend", "checkout", "inventory", "payment")
+#: A baggage entry that is not the tenant: it must not end up on the spans.
+OTHER_ENTRY = ("app.session", "s-81f0c2")
 
 
-def _received(build_provider):
+def releases(seeded: random.Random) -> dict[str, str]:
+    """A release per service, all different."""
+    minors = seeded.sample(range(1, 40), len(SERVICES))
+    year = seeded.choice((2025, 2026))
+    return {s: f"{year}.{m}.{seeded.randrange(10)}" for s, m in zip(SERVICES, minors, strict=True)}
+
+
+def tenants(seeded: random.Random) -> list[str | None]:
+    """The tenant of each checkout (None: no baggage at all)."""
+    names = seeded.sample(["acme", "globex", "initech", "umbrella", "hooli", "stark-eu"], 3)
+    return [names[0], None, names[1], names[2]]
+
+
+def _received(build_provider, versions, checkouts):
     first, second = Receiver(), Receiver()
 
     def provider(service):
-        made = call_learner_code(build_provider, service, [first.endpoint, second.endpoint],
+        made = call_learner_code(build_provider, service, versions[service],
+                                 [first.endpoint, second.endpoint],
                                  name="build_provider")  # fmt: skip
         if not isinstance(made, TracerProvider):
             raise NotYet(f"build_provider returned {made!r}: return the TracerProvider you built.")
@@ -43,10 +63,21 @@ def _received(build_provider):
         first.start()
         second.start()
         with Shop(provider_factory=provider) as shop:
-            statuses = [
-                requests.post(f"{shop.url()}/checkout", json={}, timeout=10).status_code
-                for _ in range(CHECKOUTS)
-            ]
+            statuses = []
+            for n, tenant in enumerate(checkouts):
+                entries = [] if tenant is None else [f"{TENANT}={tenant}"]
+                if n == len(checkouts) - 1:
+                    entries.append("=".join(OTHER_ENTRY))
+                headers = {"baggage": ",".join(entries)} if entries else {}
+                url = f"{shop.url()}/checkout"
+                try:
+                    answer = requests.post(url, json={}, headers=headers, timeout=10)
+                except requests.RequestException as error:
+                    raise NotYet(
+                        f"a checkout did not answer ({type(error).__name__}): does code in your "
+                        "provider wait for something while a span starts or ends?"
+                    ) from None
+                statuses.append(answer.status_code)
         if any(status != 200 for status in statuses):
             raise NotYet(
                 f"the checkouts answered {statuses}: code in your provider raised while the "
@@ -60,46 +91,86 @@ def _received(build_provider):
         second.stop()
 
 
-def _check(build_provider) -> str:
-    if not callable(build_provider):
-        raise NotYet("build_provider is not a function: def build_provider(service, endpoints):")
-    first, second = _received(build_provider)
-    expected = 9 * CHECKOUTS
-    for name, got in (("the first", first), ("the second", second)):
-        if not got:
-            raise NotYet(
-                f"{name} receiver got no spans: add one exporter per endpoint, e.g. "
-                "BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)) for each."
-            )
-        if len(got) != expected:
-            raise NotYet(f"{name} receiver got {len(got)} spans, not {expected}.")
-    if {r.span_id for r in records(first)} != {r.span_id for r in records(second)}:
-        raise NotYet("the two receivers got different spans: both should get every span.")
-    services = {received.resource.get("service.name") for received in first}
-    if services != SERVICES:
+def _check_resources(received, versions) -> None:
+    named = {span.resource.get("service.name") for span in received}
+    if named != set(versions):
         raise NotYet(
-            f"the spans' resources name the services {sorted(map(str, services))}, not "
-            f"{sorted(SERVICES)}: create each provider with "
-            "resource=Resource.create({'service.name': service, ...}), using the argument."
+            f"the spans' resources name the services {sorted(map(str, named))}, not "
+            f"{sorted(versions)}: each service gets a provider of its own, named after the "
+            "service argument."
         )
-    for received in first:
-        span = records([received])[0]
-        resource = received.resource
+    for span in received:
+        resource, record = span.resource, records([span])[0]
+        service = resource.get("service.name")
+        if service not in versions:
+            raise NotYet(
+                f"a span's resource names the service {service!r}, not one of "
+                f"{', '.join(SERVICES)}: use the service argument as service.name."
+            )
+        if resource.get("service.version") != versions[service]:
+            where = (" It is a span attribute: a release is a fact about the process, the "
+                     "same for all its spans, so it belongs on the resource."
+                     if "service.version" in record.attributes else "")  # fmt: skip
+            raise NotYet(
+                f"the {service} service runs release {versions[service]!r}, but its spans' "
+                f"resource says service.version = {resource.get('service.version')!r}: use "
+                f"the version argument.{where}"
+            )
         if resource.get("deployment.environment.name") != ENVIRONMENT:
             raise NotYet(
                 f"the resource should say deployment.environment.name = {ENVIRONMENT!r}: it "
                 "describes where the service runs, the same for all its spans."
             )
-        if span.attributes.get("app.release") != RELEASE:
-            where = " (it is on the resource, not the span)" if "app.release" in resource else ""
+
+
+def _check_tenants(received, checkouts) -> None:
+    traces = list(by_trace(received).values())
+    for trace_records, tenant in zip(traces, checkouts, strict=True):
+        for span in trace_records:
+            got = span.attributes.get(TENANT)
+            if OTHER_ENTRY[0] in span.attributes:
+                raise NotYet(
+                    f"span {span.name!r} carries {OTHER_ENTRY[0]}, a baggage entry that is not "
+                    "the tenant: copy only app.tenant. Baggage comes from outside, and copying "
+                    "every entry puts on your spans whatever a caller sends."
+                )
+            if tenant is None and TENANT in span.attributes:
+                raise NotYet(
+                    f"a checkout sent with no tenant has spans with app.tenant = {got!r}: "
+                    "set the attribute only when the baggage holds a tenant."
+                )
+            if tenant is not None and got != tenant:
+                raise NotYet(
+                    f"in the {span.service} service, span {span.name!r} of a checkout for "
+                    f"tenant {tenant!r} has app.tenant = {got!r}: take the tenant from the "
+                    "baggage of the context each span starts in, in every service."
+                )
+
+
+def _check(build_provider) -> str:
+    require_function(build_provider, "build_provider", "service, version, endpoints")
+    seeded = random.Random(20261130)
+    versions, checkouts = releases(seeded), tenants(seeded)
+    first, second = _received(build_provider, versions, checkouts)
+    expected = SPANS_PER_CHECKOUT * len(checkouts)
+    for name, got in (("the first", first), ("the second", second)):
+        if not got:
             raise NotYet(
-                f"span {span.name!r} has no app.release = {RELEASE!r}{where}: set it in "
-                "ReleaseTagger.on_start, and add a ReleaseTagger() to the provider with "
-                "add_span_processor."
+                f"{name} receiver got no spans: every endpoint needs its own exporter, behind "
+                "a span processor."
             )
-    return f"both receivers got all {expected} spans, each tagged with the release and deployment."
+        if len(got) != expected:
+            raise NotYet(f"{name} receiver got {len(got)} spans, not {expected}.")
+    if {r.span_id for r in records(first)} != {r.span_id for r in records(second)}:
+        raise NotYet("the two receivers got different spans: both should get every span.")
+    _check_resources(first, versions)
+    _check_tenants(records(first), checkouts)
+    return (
+        f"both receivers got all {expected} spans, each with its service's release and "
+        "environment on the resource and its request's tenant on the span."
+    )
 
 
 def check_provider(build_provider) -> None:
-    """Grade ``build_provider(service, endpoints) -> TracerProvider``."""
+    """Grade ``build_provider(service, version, endpoints) -> TracerProvider``."""
     run_check(_check, build_provider)

@@ -2,51 +2,42 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
-import traceback
 
-
-class NotYet(Exception):
-    """Raised inside a check to stop at the first problem, with the hint to show."""
-
+from .harness import NotYet, Outcome, _trusted, call_learner_code, evaluate  # noqa: F401
 
 # Dingbats marks, not emoji: they are in common fonts (DejaVu), so they show everywhere.
 WIDTH = 76  # wrapped, so a hint reads without scrolling in the notebook and the book
 
 
-def _say(mark: str, text: str) -> None:
-    print(textwrap.fill(f"{mark} {text}", width=WIDTH, subsequent_indent="  "))
+def line(outcome: Outcome) -> str:
+    mark = "✔ passed:" if outcome.passed is True else "✘ not yet:"  # literals: not patchable
+    text = f"{mark} {outcome.message}"
+    wrapped = textwrap.fill(text, width=WIDTH, subsequent_indent="  ")
+    if wrapped.split() != text.split():  # only line breaks may change, never a word
+        raise RuntimeError("textwrap was changed by your code: restart the kernel.")
+    return wrapped
+
+
+def _say(outcome: Outcome) -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not all(_trusted(getattr(type(stream), m, None)) for m in ("write", "flush")):
+            # A stream that rewrites what the check prints is not a place for a verdict.
+            raise RuntimeError(f"sys.{name} was replaced by your code: restart the kernel.")
+    print(line(outcome))
 
 
 def passed(message: str) -> None:
-    _say("✔ passed:", message)
+    _say(Outcome(True, message))
 
 
 def not_yet(hint: str) -> None:
-    _say("✘ not yet:", hint)
-
-
-def call_learner_code(function, *args, name: str | None = None):
-    """Call the learner's function; turn an exception into a hint instead of a traceback."""
-    name = name or getattr(function, "__name__", "your function")
-    try:
-        return function(*args)
-    except Exception as error:  # the learner's bug, reported in one line
-        frame = traceback.extract_tb(error.__traceback__)[-1]
-        raise NotYet(
-            f"{name} raised {type(error).__name__}: {error} (line {frame.lineno}: "
-            f"{(frame.line or '').strip()})"
-        ) from None
+    _say(Outcome(False, hint))
 
 
 def run_check(check, *args) -> None:
-    """Run a check function that raises NotYet with a hint; print the outcome.
-
-    Returns nothing, so a check cell shows only the printed line.
-    """
-    try:
-        message = check(*args)
-    except NotYet as hint:
-        not_yet(str(hint))
-        return
-    passed(message)
+    """Run a check function (it returns the passed message or raises NotYet with a hint)
+    and print the outcome. Returns nothing, so a check cell shows only the printed line."""
+    _say(evaluate(check, *args))

@@ -1,0 +1,344 @@
+"""The one harness every exercise check uses.
+
+- ``call_learner_code`` runs the learner's function in a worker thread with a copy of the
+  caller's context (so the current span is the same), a timeout for hangs, and its prints
+  swallowed (the check cell shows the verdict only). An exception or a hang becomes a
+  ``NotYet`` hint in one line, never a traceback wall.
+- ``Recording`` is the in-memory provider the checks read spans from, as ``SpanRecord``s.
+- ``evaluate`` runs a check and returns an ``Outcome`` (tests read it); ``run_check``
+  prints it (notebooks show it). Both refuse a verdict when the learner's code replaced
+  part of the check, the kit or the SDK (a monkeypatch is not an answer).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import gc
+import io
+import os
+import sys
+import sysconfig
+import threading
+import traceback
+import types
+from dataclasses import dataclass
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from ..spans import SpanRecord, records
+
+#: Seconds one call of the learner's function may take before it counts as a hang.
+TIMEOUT_S = 10.0
+
+
+class NotYet(Exception):
+    """Raised inside a check to stop at the first problem, with the hint to show."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    message: str
+
+
+# ---------------------------------------------------------------------------- learner code
+
+
+#: Code of the check functions a learner's code is handed to call (a callback, a queue).
+LEARNER_API: set = set()
+_CHECKS_DIR = os.path.dirname(os.path.abspath(__file__))
+#: Ways to read another thread's frames or any object in memory: the check's answers.
+_PRYING = {sys._current_frames, gc.get_objects, gc.get_referrers, gc.get_referents}
+
+
+def learner_api(function):
+    """Mark a check function (or a method) that the learner's code may call."""
+    LEARNER_API.add(function.__code__)
+    return function
+
+
+class _PerThreadStream(io.TextIOBase):
+    """sys.stdout while a check runs: the worker thread's writes are swallowed, the rest
+    go where they went before."""
+
+    def __init__(self, original, quiet: set[int]) -> None:
+        self._original, self._quiet = original, quiet
+
+    @learner_api
+    def writable(self) -> bool:
+        return True
+
+    @learner_api
+    def write(self, text: str) -> int:
+        if threading.get_ident() in self._quiet:
+            return len(text)
+        return self._original.write(text)
+
+    @learner_api
+    def flush(self) -> None:
+        if threading.get_ident() not in self._quiet:
+            self._original.flush()
+
+
+_quiet_threads: set[int] = set()
+_stream_lock = threading.Lock()
+_streams_installed = 0
+
+
+def _quiet_streams(install: bool) -> None:
+    global _streams_installed
+    with _stream_lock:
+        if install:
+            if _streams_installed == 0:
+                sys.stdout = _PerThreadStream(sys.stdout, _quiet_threads)
+                sys.stderr = _PerThreadStream(sys.stderr, _quiet_threads)
+            _streams_installed += 1
+        else:
+            _streams_installed -= 1
+            if _streams_installed == 0:
+                for name in ("stdout", "stderr"):
+                    stream = getattr(sys, name)
+                    if isinstance(stream, _PerThreadStream):
+                        setattr(sys, name, stream._original)
+
+
+class _Watch:
+    """A profile function on the learner's thread: it notes calls into the check's own
+    code and into what pries at other threads' frames."""
+
+    def __init__(self) -> None:
+        self.seen: str | None = None
+
+    def __call__(self, frame, event, arg) -> None:
+        if self.seen:
+            return
+        if event == "c_call" and any(arg is prying for prying in _PRYING):
+            self.seen = f"read the check's memory ({arg.__name__})"
+        elif event == "call":
+            code = frame.f_code
+            if code.co_filename.startswith(_CHECKS_DIR) and code not in LEARNER_API:
+                caller = frame.f_back
+                if caller is not None and not caller.f_code.co_filename.startswith(_CHECKS_DIR):
+                    self.seen = f"called the check's own {code.co_name}()"
+
+
+def _where(error: BaseException, function) -> str:
+    """' (line N: code)' of the deepest frame in the learner's own code, if any."""
+    frames = traceback.extract_tb(error.__traceback__)
+    code = getattr(function, "__code__", None)
+    own = [f for f in frames if code is not None and f.filename == code.co_filename]
+    frame = (own or frames or [None])[-1]
+    if frame is None:
+        return ""
+    return f" (line {frame.lineno}: {(frame.line or '').strip()})"
+
+
+def call_learner_code(function, *args, name: str | None = None, timeout: float | None = None,
+                      context: contextvars.Context | None = None, expect=(),
+                      quiet: bool = True):  # fmt: skip
+    """Call the learner's ``function(*args)`` safely and return what it returned.
+
+    It runs in a worker thread, in ``context`` (a copy of the caller's by default, so the
+    current span is the caller's): pass your own ``contextvars.copy_context()`` to read
+    afterwards what the learner left attached. Raises NotYet on an exception or a hang;
+    an exception of a type in ``expect`` (one the task asks for) is returned instead.
+    With ``quiet=False`` (a demo, not a check) what the function prints is shown.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    timeout = TIMEOUT_S if timeout is None else timeout
+    context = context if context is not None else contextvars.copy_context()
+    outcome: dict = {}
+
+    watch = _Watch()
+
+    def work() -> None:
+        if quiet:
+            _quiet_threads.add(threading.get_ident())
+        sys.setprofile(watch)
+        try:
+            outcome["value"] = context.run(function, *args)
+        except BaseException as error:  # SystemExit too: the check still answers
+            outcome["error"] = error
+        finally:
+            if sys.getprofile() is not watch:
+                watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
+            sys.setprofile(None)
+            _quiet_threads.discard(threading.get_ident())
+
+    _quiet_streams(True)
+    try:
+        worker = threading.Thread(target=work, name=f"learner-{name}", daemon=True)
+        worker.start()
+        worker.join(timeout)
+    finally:
+        _quiet_streams(False)
+    if worker.is_alive():
+        raise NotYet(
+            f"{name} did not return within {timeout:g} s: look for a loop that never ends, "
+            "or a queue.get() or lock that waits forever."
+        )
+    if watch.seen:
+        raise NotYet(
+            f"{name} {watch.seen}: the check grades what your code works out from what it "
+            "is given, not what the check knows."
+        )
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, NotYet):  # the check's own objects refused what it was given
+            raise NotYet(str(error)) from None
+        if expect and isinstance(error, expect):
+            return error
+        raise NotYet(
+            f"{name} raised {type(error).__name__}: {error}{_where(error, function)}"
+        ) from None
+    return outcome.get("value")
+
+
+def require_function(value, name: str, signature: str) -> None:
+    if not callable(value):
+        raise NotYet(f"{name} is not a function: define it with def {name}({signature}): ...")
+
+
+# ---------------------------------------------------------------------------- spans
+
+
+class Recording:
+    """A provider with an in-memory exporter, shut down on exit; its spans as records."""
+
+    def __init__(self, service: str = "checkout", scope: str = "exercise") -> None:
+        self.exporter = InMemorySpanExporter()
+        self.provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.tracer = self.provider.get_tracer(scope)
+
+    def records(self) -> list[SpanRecord]:
+        return records(self.exporter.get_finished_spans())
+
+    def __enter__(self) -> Recording:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.provider.shutdown()
+
+
+# ---------------------------------------------------------------------------- tampering
+
+#: Modules whose functions must all be their own: a check trusts them to tell the truth.
+_GUARDED = ("coursekit", "services", "opentelemetry")
+_GUARDED_STDLIB = {"builtins", "textwrap", "json", "random", "math", "contextvars",
+                   "threading", "traceback", "io", "queue", "inspect", "linecache"}  # fmt: skip
+_TRUSTED_DIRS = tuple(
+    os.path.realpath(path)
+    for path in {
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # coursekit/
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")),
+    }
+)
+
+
+def _trusted(function) -> bool:
+    code = getattr(function, "__code__", None)
+    return code is None or _trusted_file(code.co_filename)
+
+
+@functools.lru_cache(maxsize=4096)
+def _trusted_file(name: str) -> bool:
+    if name.startswith("<frozen "):  # the standard library's frozen modules
+        return True
+    filename = os.path.realpath(name)
+    services = sys.modules.get("services")
+    root = os.path.dirname(os.path.realpath(getattr(services, "__file__", "") or "")) or None
+    return filename.startswith(_TRUSTED_DIRS + ((root,) if root else ()))
+
+
+def _method_trusted(cls: type, method) -> bool:
+    method = getattr(method, "__func__", method)
+    if isinstance(method, functools.partial):
+        return _callable_trusted(method)
+    if not isinstance(method, types.FunctionType) or _trusted(method):
+        return True
+    # dataclasses and namedtuples generate methods from "<string>": trusted in the class
+    # of a trusted module
+    module_file = getattr(sys.modules.get(cls.__module__), "__file__", None)
+    return (
+        method.__code__.co_filename == "<string>"
+        and bool(module_file)
+        and (_trusted_file(module_file))
+    )
+
+
+def _untrusted_method(cls: type) -> str | None:
+    for name, method in list(vars(cls).items()):
+        if not _method_trusted(cls, method):
+            return name
+    return None
+
+
+def _callable_trusted(value) -> bool:
+    """A function, or a callable object (a partial, an instance) around one, from trusted
+    code. Read statically: attributes of arbitrary objects may run code (proxies)."""
+    if isinstance(value, types.FunctionType | types.MethodType):
+        return _trusted(getattr(value, "__func__", value))
+    if isinstance(value, type | types.ModuleType | types.BuiltinFunctionType):
+        return True
+    if isinstance(value, functools.partial):
+        return _callable_trusted(value.func)
+    return _untrusted_method(type(value)) is None
+
+
+def _replaced() -> str | None:
+    """The first function the learner's code put in place of the kit's, the SDK's or the
+    standard library's own (in the modules a check relies on)."""
+    seen: set[int] = set()
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (
+            module_name.startswith(_GUARDED) or module_name in _GUARDED_STDLIB
+        ):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if callable(value) and not isinstance(value, type) and not _callable_trusted(value):
+                return f"{module_name}.{attribute}"
+            if isinstance(value, type) and id(value) not in seen:
+                seen.add(id(value))
+                method_name = _untrusted_method(value)
+                if method_name:
+                    return f"{module_name}.{value.__name__}.{method_name}"
+    return None
+
+
+def _tamper_hint() -> str | None:
+    replaced = _replaced()
+    if replaced:
+        return (
+            f"{replaced} is not the course's own any more: your code replaced it. The check "
+            "grades what your function does; restart the kernel and leave the kit alone."
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------- verdicts
+
+
+def evaluate(check, *args) -> Outcome:
+    """Run ``check(*args)``, which returns the passed message or raises NotYet."""
+    hint = _tamper_hint()
+    if hint:
+        return Outcome(False, hint)
+    try:
+        message = check(*args)
+    except NotYet as problem:
+        return Outcome(False, _tamper_hint() or str(problem))
+    except Exception as error:  # what the learner's code made broke the check: one line
+        return Outcome(
+            False,
+            _tamper_hint()
+            or f"the check could not read what your code made ({type(error).__name__}: {error}).",
+        )
+    hint = _tamper_hint()
+    if hint:
+        return Outcome(False, hint)
+    return Outcome(True, message)

@@ -1,0 +1,199 @@
+"""Exercise 01 (diagnose a trace from its spans): its catalogue of answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from coursekit.checks import ex01
+from tests.graders.catalogue import assert_catalogue, grade, learner
+
+SOLUTION = """
+def diagnose(trace):
+    error_parents = {span.parent_id for span in trace if span.is_error}
+    culprits = [span for span in trace if span.is_error and span.span_id not in error_parents]
+    failing_service = culprits[0].service if culprits else None
+    children_ms = {}
+    for span in trace:
+        children_ms[span.parent_id] = children_ms.get(span.parent_id, 0) + span.duration_ms
+    time_sink = max(trace, key=lambda span: span.duration_ms - children_ms.get(span.span_id, 0))
+    return failing_service, time_sink.name
+"""
+
+
+def answer(source: str):
+    return learner(source, "diagnose")
+
+
+RIGHT = {
+    "the solution": SOLUTION,
+    "a children map, walking down the error chain from the root": """
+from collections import defaultdict
+
+def diagnose(trace):
+    children = defaultdict(list)
+    for span in trace:
+        children[span.parent_id].append(span)
+    (root,) = children[None]
+    culprit = None
+    node = root if root.is_error else None
+    while node is not None:
+        culprit = node
+        node = next((c for c in children[node.span_id] if c.is_error), None)
+    def self_ns(span):
+        return (span.end_ns - span.start_ns) - sum(c.end_ns - c.start_ns
+                                                  for c in children[span.span_id])
+    sink = sorted(trace, key=self_ns)[-1]
+    return (culprit.service if culprit else None, sink.name)
+""",
+    "ids and a list, returned as a list": """
+def diagnose(trace):
+    ids = {s.span_id: s for s in trace}
+    bad_parents = set()
+    for s in trace:
+        if s.status == "ERROR" and s.parent_id in ids:
+            bad_parents.add(s.parent_id)
+    starts = [s for s in trace if s.status == "ERROR" and s.span_id not in bad_parents]
+    best, best_self = None, float("-inf")
+    for s in trace:
+        own = s.duration_ms
+        for c in trace:
+            if c.parent_id == s.span_id:
+                own -= c.duration_ms
+        if own > best_self:
+            best, best_self = s, own
+    return [starts[0].service if starts else None, best.name]
+""",
+}
+
+
+@pytest.mark.parametrize("name", RIGHT)
+def test_right_answers_pass(name):
+    outcome = grade(ex01._check, answer(RIGHT[name]))
+    assert outcome.passed, outcome.message
+
+
+SINK = """
+    children_ms = {}
+    for span in trace:
+        children_ms[span.parent_id] = children_ms.get(span.parent_id, 0) + span.duration_ms
+    sink = max(trace, key=lambda span: span.duration_ms - children_ms.get(span.span_id, 0)).name
+"""
+CULPRIT = """
+    error_parents = {span.parent_id for span in trace if span.is_error}
+    culprits = [span for span in trace if span.is_error and span.span_id not in error_parents]
+"""
+
+
+def diagnose(body: str) -> str:
+    return "def diagnose(trace):" + body
+
+
+WRONG = {
+    "unsolved": ("def diagnose(trace):\n    ...", "diagnose returned None: return a pair"),
+    "an empty answer": (diagnose("\n    return ()"), "diagnose returned (): return a pair"),
+    "the root instead of the culprit": (
+        diagnose(SINK + "    return (trace[0].service if any(s.is_error for s in trace) "
+                 "else None), sink"), "where the error surfaced"),
+    "the longest span": (diagnose(CULPRIT + "    return (culprits[0].service if culprits "
+                                  "else None), max(trace, key=lambda s: s.duration_ms).name"),
+                         "most of its time is spent in its children"),
+    "all descendants subtracted": (diagnose(CULPRIT + """
+    kids = {}
+    for s in trace:
+        kids.setdefault(s.parent_id, []).append(s)
+    below = lambda i: sum(c.duration_ms + below(c.span_id) for c in kids.get(i, []))
+    return (culprits[0].service if culprits else None), max(
+        trace, key=lambda s: s.duration_ms - below(s.span_id)).name
+"""), "(not of all its descendants)"),
+    "duration minus the longest child only": (diagnose(CULPRIT + """
+    def own(span):
+        kids = [c.duration_ms for c in trace if c.parent_id == span.span_id]
+        return span.duration_ms - max(kids, default=0)
+    return (culprits[0].service if culprits else None), max(trace, key=own).name
+"""), "(seed 106) has no error, the time went into 'lookup rates'"),
+    "a span's name as the service": (
+        diagnose(CULPRIT + SINK + "    return (culprits[0].name if culprits else None), sink"),
+        "is a span's name"),
+    "the span itself": (diagnose(CULPRIT + SINK + "    return (culprits[0] if culprits else "
+                                 "None), sink"), "should be a name (a str) or None"),
+    "the first error span in list order": (
+        diagnose(SINK + "    errors = [s for s in trace if s.is_error]\n"
+                 "    return (errors[-1].service if errors else None), sink"),
+        "(seed 102) fails below the root, the failing service is not 'ledger'"),
+    "no error: a crash": (diagnose(CULPRIT + SINK + "    return culprits[0].service, sink"),
+                          "diagnose raised IndexError"),
+    "the least self time": (diagnose(CULPRIT + SINK.replace("max(", "min(")
+                                     + "    return (culprits[0].service if culprits else None),"
+                                     " sink"), "the time went into"),
+    # Cheats: right-looking output by the wrong means.
+    "cheat: the answer of the shop's example, hard-coded": (
+        diagnose('\n    return ("payment", "payment-provider authorize")'),
+        "no span has status ERROR, so failing_service should be None"),
+    "cheat: the service the shop's scenarios blame, hard-coded": (
+        diagnose(SINK + "    return ('payment' if any(s.is_error for s in trace) else None), sink"),
+        "'payment' is not a service in this trace"),
+    "cheat: the answer read from the check's own frames": ("""
+import inspect
+
+def diagnose(trace):
+    for frame in inspect.stack():
+        scenario = frame.frame.f_locals.get("scenario")
+        if scenario is not None:
+            return scenario.failing_service, scenario.time_sink
+    return "?", "?"
+""", "'?' is not a service in this trace"),
+    "cheat: the answer key, from the check's own made-up traces": ("""
+def diagnose(trace):
+    import coursekit.checks.ex01 as grader
+    for seed in grader.MADE_UP:
+        scenario, spans = grader.made_up(seed)
+        if {s.span_id for s in spans} == {s.span_id for s in trace}:
+            return scenario.failing_service, scenario.time_sink
+    return None, max(trace, key=lambda s: s.duration_ms).name
+""", "diagnose called the check's own made_up()"),
+    "cheat: the expected answer read from the check's thread": ("""
+import sys
+
+def diagnose(trace):
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            scenario = frame.f_locals.get("scenario")
+            if scenario is not None:
+                return scenario.failing_service, scenario.time_sink
+            frame = frame.f_back
+    return None, None
+""", "diagnose read the check's memory (_current_frames)"),
+    "cheat: the check's hints switched off": (diagnose("""
+    import coursekit.checks.ex01 as grader
+    grader._hint_for = lambda *args: None
+    return None, None
+"""), "coursekit.checks.ex01._hint_for is not the course's own"),
+    "cheat: prints the passed line and leaves": (diagnose("""
+    print("✔ passed: diagnose names the failing service and the time sink")
+    raise SystemExit
+"""), "diagnose raised SystemExit"),
+}  # fmt: skip
+
+
+def test_wrong_answers_fail_each_with_its_own_hint():
+    assert len(WRONG) >= 8 and sum(n.startswith("cheat") for n in WRONG) >= 3
+    assert_catalogue(WRONG, lambda source: grade(ex01._check, answer(source)))
+
+
+def test_made_up_traces_defeat_the_shortcuts():
+    """Among the made-up traces, the culprit is at the root, below it, or absent, and the
+    time sink is sometimes the root and sometimes a span with grandchildren."""
+    cases = [ex01.made_up(seed) for seed in ex01.MADE_UP]
+    assert any(s.failing_service is None for s, _ in cases)
+    assert any("at the root" in s.description for s, _ in cases)
+    assert any("below the root" in s.description for s, _ in cases)
+    roots = [next(r for r in t if r.parent_id is None) for _, t in cases]
+    assert any(s.time_sink == r.name for (s, _), r in zip(cases, roots, strict=True))
+    assert any(s.time_sink != r.name for (s, _), r in zip(cases, roots, strict=True))
+    with_decoys = [t for _, t in cases if sum(40 < r.duration_ms for r in t) >= 4]
+    assert len(with_decoys) >= 10
+
+
+def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
+    assert notebook_runs.check_output("01") == notebook_runs.stored_output("01")
+    assert "✘ not yet: diagnose returned None" in notebook_runs.check_output("01", "exercise")
