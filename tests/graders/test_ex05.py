@@ -99,7 +99,8 @@ import services.backend.tail_sampling as tail
 
 def tail_policies():
     tail.Policy.samples = lambda self, trace_id, spans, now: False
-    return [""" + REST + "]", "services.backend.tail_sampling.Policy.samples is not the course's own"),
+    return [""" + REST + "]",
+        "services.backend.tail_sampling.Policy.samples is not the course's own"),
     "cheat: a policy that answers differently when read again": ("""
 class Shifty(dict):
     reads = 0
