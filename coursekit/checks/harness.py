@@ -261,11 +261,11 @@ def _method_trusted(cls: type, method) -> bool:
         return _callable_trusted(method)
     if not isinstance(method, types.FunctionType) or _trusted(method):
         return True
-    # dataclasses and namedtuples generate methods from "<string>": trusted in the class
-    # of a trusted module
+    # dataclasses, namedtuples and attrs generate methods ("<string>", "<attrs generated
+    # repr ...>"): trusted in the class of a trusted module
     module_file = getattr(sys.modules.get(cls.__module__), "__file__", None)
     return (
-        method.__code__.co_filename == "<string>"
+        method.__code__.co_filename.startswith(("<string>", "<attrs generated "))
         and bool(module_file)
         and (_trusted_file(module_file))
     )
