@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 
 from .spans import by_trace, depth_first, one_trace
 
-
 _CELL = "text-align:left;vertical-align:top;overflow-wrap:anywhere;padding:0.2em 0.5em"
 
 
