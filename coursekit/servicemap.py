@@ -117,8 +117,8 @@ def service_map(spans, *, title: str = "Service map") -> go.Figure:
     fig.update_layout(
         title=title,
         xaxis={"visible": False, "range": [-0.5, max(depth.values()) + 0.5]},
-        yaxis={"visible": False, "range": [-half - 0.6, half + 0.5]},
-        height=110 + 100 * rows,
+        yaxis={"visible": False, "range": [-half - 0.45, half + 0.35]},
+        height=90 + 95 * rows,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         template="plotly_white",
     )
