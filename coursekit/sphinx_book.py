@@ -35,9 +35,9 @@ def read_notebook(text: str):
     """myst-nb's reader for ``.ipynb``, with every notes cell tagged ``remove-cell``."""
     nb = nbformat.reads(text, as_version=4)
     for cell in nb.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if is_note(cell) and "remove-cell" not in tags:
-            tags.append("remove-cell")
+        # only notes cells change: a code cell's metadata is part of jupyter-cache's key
+        if is_note(cell) and "remove-cell" not in cell.metadata.get("tags", []):
+            cell.metadata["tags"] = [*cell.metadata.get("tags", []), "remove-cell"]
     return nb
 
 
