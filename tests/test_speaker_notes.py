@@ -11,7 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from coursekit.slides import render, slide_cells
-from coursekit.sphinx_book import is_note
+from coursekit.sphinx_book import is_note, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -42,6 +42,18 @@ def test_notes_cells_are_known_by_slide_type_or_tag():
     nb = synthetic()
     assert [is_note(cell) for cell in nb.cells] == [False, True, False, False, True]
     assert slide_cells(nb) == {(0, 0): [0, 1, 2], (1, 0): [3, 4]}
+
+
+def test_the_book_reader_tags_only_the_notes():
+    """Only notes change: jupyter-cache keys executed notebooks on code cells' metadata."""
+    nb = read_notebook(nbformat.writes(synthetic()))
+    assert [cell.metadata.get("tags") for cell in nb.cells] == [
+        None,
+        ["remove-cell"],
+        None,
+        None,
+        ["notes", "remove-cell"],
+    ]
 
 
 def test_the_deck_carries_the_notes_and_the_speaker_view_shows_them_offline(
