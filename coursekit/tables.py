@@ -7,15 +7,20 @@ from collections.abc import Iterable, Sequence
 
 from .spans import by_trace, depth_first, one_trace
 
-_CELL = "text-align:left;vertical-align:top;overflow-wrap:anywhere;padding:0.2em 0.5em"
+_CELL = "text-align:left;vertical-align:top;padding:0.2em 0.5em"
+_LONG_TOKEN = 12  # a word longer than this (an id) may wrap anywhere; others wrap at spaces
 
 
 def _cell(value) -> str:
     """A table cell; leading spaces (a span's depth in its trace) become an indent."""
     text = str(value)
     name = text.lstrip(" ")
-    indent = f";padding-left:{0.5 + (len(text) - len(name)) / 2:g}em" if name != text else ""
-    return f"<td style='{_CELL}{indent}'>{html.escape(name)}</td>"
+    style = _CELL
+    if name != text:
+        style += f";padding-left:{0.5 + (len(text) - len(name)) / 2:g}em"
+    if any(len(word) > _LONG_TOKEN for word in name.split()):
+        style += ";overflow-wrap:anywhere"
+    return f"<td style='{style}'>{html.escape(name)}</td>"
 
 
 class Table:
@@ -31,7 +36,7 @@ class Table:
 
     def _repr_html_(self) -> str:
         # Inline styles, so the table fits its column in JupyterLab too (the book adds
-        # coursekit.css): long ids wrap anywhere, and as a last resort the box scrolls.
+        # coursekit.css): ids wrap anywhere, words at spaces; at worst the box scrolls.
         head = "".join(f"<th style='{_CELL}'>{html.escape(h)}</th>" for h in self.header)
         body = []
         for row in self.rows:
