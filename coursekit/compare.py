@@ -60,6 +60,6 @@ def gained_table(before, after) -> Table:
             label = "new span" if old is None else "same span"
             rows.setdefault(key, [record.service, record.name, label, set()])[3].update(gained)
     return Table(
-        ["service", "span", "", "gained"],
+        ["service", "span", "change", "gained"],
         [[s, n, label, ", ".join(sorted(g)) or "—"] for s, n, label, g in sorted(rows.values())],
     )

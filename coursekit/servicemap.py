@@ -111,11 +111,14 @@ def service_map(spans, *, title: str = "Service map") -> go.Figure:
             showlegend=False,
         )
     )
+    # As tall as the tallest column needs, no more: room for the labels, no empty band.
+    rows = max(len(names) for names in columns.values())
+    half = (rows - 1) / 2
     fig.update_layout(
         title=title,
         xaxis={"visible": False, "range": [-0.5, max(depth.values()) + 0.5]},
-        yaxis={"visible": False, "range": [-1.5, 1.5]},
-        height=360,
+        yaxis={"visible": False, "range": [-half - 0.45, half + 0.35]},
+        height=90 + 95 * rows,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         template="plotly_white",
     )

@@ -7,6 +7,12 @@ notebooks is reused, see book_build), then exported with nbconvert's
 SlidesExporter through ``templates/offline_reveal``. The deck folder holds everything it
 loads: reveal.js (shipped in the sphinx-revealjs package) and plotly.min.js (shipped in
 plotly). Open ``<name>.slides.html`` in a browser; press S for speaker notes.
+
+Speaker notes are markdown cells whose slide type is "Notes" (JupyterLab: property
+inspector, Slide Type; in the file ``"slideshow": {"slide_type": "notes"}``), or that
+carry the tag ``notes``. nbconvert puts them in the slide they follow as
+``<aside class="notes">``, which reveal.js's notes plugin shows in the speaker view (S).
+The book leaves them out (see sphinx_book).
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from pathlib import Path
 import sphinx_revealjs
 from nbconvert import SlidesExporter
 
-from .book_build import BuildError, executed
+from .book_build import DEFAULT_OUT, BuildError, executed
 from .plotly_offline import PLOTLY_JS
+from .sphinx_book import is_note
 
 TEMPLATES = Path(__file__).parent / "templates"
 REVEAL_JS = Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
@@ -37,9 +44,39 @@ def without_widget_views(nb):
     return nb
 
 
+def with_notes(nb):
+    """Cells tagged ``notes`` become reveal.js speaker notes, like slide type "Notes"."""
+    for cell in nb.cells:
+        if is_note(cell):
+            cell.metadata.setdefault("slideshow", {})["slide_type"] = "notes"
+    return nb
+
+
+def slide_cells(nb) -> dict[tuple[int, int], list[int]]:
+    """Which cells make each slide: ``{(h, v): [cell indices]}``, as nbconvert groups them.
+
+    ``h`` counts slides and ``v`` the subslides under one, as ``Reveal.slide(h, v)`` does.
+    A cell of type "slide" starts the next ``h``, "subslide" the next ``v``; the first cell
+    always starts a slide; "skip" cells show nowhere; notes belong to the slide they follow.
+    """
+    slides: dict[tuple[int, int], list[int]] = {}
+    h, v = -1, 0
+    for index, cell in enumerate(nb.cells):
+        kind = "notes" if is_note(cell) else cell.metadata.get("slideshow", {}).get("slide_type")
+        if h < 0 and kind not in {"notes", "skip"}:
+            kind = "slide"
+        if kind == "slide":
+            h, v = h + 1, 0
+        elif kind == "subslide":
+            v += 1
+        if kind != "skip" and h >= 0:
+            slides.setdefault((h, v), []).append(index)
+    return slides
+
+
 def render(notebook: Path, out_dir: Path, nb=None) -> Path:
     """Write ``notebook``'s deck into ``out_dir``; ``nb`` is its executed form, if at hand."""
-    nb = without_widget_views(nb if nb is not None else executed([notebook])[0])
+    nb = with_notes(without_widget_views(nb if nb is not None else executed([notebook])[0]))
     exporter = SlidesExporter(
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -59,13 +96,16 @@ def render(notebook: Path, out_dir: Path, nb=None) -> Path:
     return deck
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursekit.slides")
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build/slides"))
+    parser.add_argument(
+        "--book", type=Path, default=DEFAULT_OUT, help="the book build whose cache to reuse"
+    )
     args = parser.parse_args(argv)
     try:
-        notebooks = executed(args.notebooks)
+        notebooks = executed(args.notebooks, args.book)
     except BuildError as error:
         print(f"slides failed: {error}", file=sys.stderr)
         return 1

@@ -7,6 +7,21 @@ from collections.abc import Iterable, Sequence
 
 from .spans import by_trace, depth_first, one_trace
 
+_CELL = "text-align:left;vertical-align:top;padding:0.2em 0.5em"
+_LONG_TOKEN = 12  # a word longer than this (an id) may wrap anywhere; others wrap at spaces
+
+
+def _cell(value) -> str:
+    """A table cell; leading spaces (a span's depth in its trace) become an indent."""
+    text = str(value)
+    name = text.lstrip(" ")
+    style = _CELL
+    if name != text:
+        style += f";padding-left:{0.5 + (len(text) - len(name)) / 2:g}em"
+    if any(len(word) > _LONG_TOKEN for word in name.split()):
+        style += ";overflow-wrap:anywhere"
+    return f"<td style='{style}'>{html.escape(name)}</td>"
+
 
 class Table:
     """Rows under a header; shows as an HTML table in Jupyter and as text in a terminal."""
@@ -20,18 +35,20 @@ class Table:
         return len(self.rows)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.header)
+        # Inline styles, so the table fits its column in JupyterLab too (the book adds
+        # coursekit.css): ids wrap anywhere, words at spaces; at worst the box scrolls.
+        head = "".join(f"<th style='{_CELL}'>{html.escape(h)}</th>" for h in self.header)
         body = []
         for row in self.rows:
             style = " style='background:#fde2e1'" if self._highlight(row) else ""
-            cells = "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in row)
-            body.append(f"<tr{style}>{cells}</tr>")
+            body.append(f"<tr{style}>{''.join(_cell(c) for c in row)}</tr>")
         return (
-            "<table class='coursekit-table'><thead><tr>"
+            "<div class='coursekit-table-box' style='max-width:100%;overflow-x:auto'>"
+            "<table class='coursekit-table' style='font-size:0.85em;margin:0'><thead><tr>"
             + head
             + "</tr></thead><tbody>"
             + "".join(body)
-            + "</tbody></table>"
+            + "</tbody></table></div>"
         )
 
     def __str__(self) -> str:

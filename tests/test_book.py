@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
 
 from coursekit.book_build import executed
-from coursekit.slides import render
+from coursekit.slides import render, slide_cells
+from coursekit.sphinx_book import is_note
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
@@ -148,3 +151,140 @@ def test_lesson_05_charts_and_the_sdk_or_collector_quiz(built_book, serve, watch
     assert quiz.locator("input").count() == 4
     assert answer(quiz, 3).startswith("Correct: D.")
     assert view.errors == []
+
+
+# The union of the boxes of what the current slide shows, in view pixels (reveal scales the
+# slide; bounding boxes are after scaling). A box that scrolls (an output, a table) counts
+# as its own size, not its content's; the slide itself scrolling does not count: content
+# below the fold is cut off for the audience.
+SLIDE_BOX_JS = """
+() => {
+  let box = null;
+  const add = (r) => {
+    if (r.width <= 0 || r.height <= 0) return;
+    box = box ? {left: Math.min(box.left, r.left), top: Math.min(box.top, r.top),
+                 right: Math.max(box.right, r.right), bottom: Math.max(box.bottom, r.bottom)}
+              : {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+  };
+  const visit = (el) => {
+    if (el.matches("aside.notes")) return;
+    const style = getComputedStyle(el);
+    if (style.display === "none" || style.visibility === "hidden") return;
+    add(el.getBoundingClientRect());
+    const scrolls = style.overflowX !== "visible" && style.overflowY !== "visible";
+    if (scrolls || el.matches(".js-plotly-plot")) return;
+    for (const child of el.children) visit(child);
+  };
+  for (const child of Reveal.getCurrentSlide().children) visit(child);
+  return box;
+}
+"""
+VIEW = {"width": 1280, "height": 720}
+# Slides too long for one view whatever the CSS: the notebook must split them (give the
+# cells listed in build-notes-draft.md the slide type "subslide"). Keyed by the first words
+# of the slide's first cell; a slide that overflows and is not listed here fails the test.
+KNOWN_OVERFLOW = {
+    "02_propagation": {"Splitting also breaks **sampling**. Most systems"},
+    "03_standard": {
+        "Swap the exporter, keep the instrumentation",
+        "Then over OTLP to a backend.",
+    },
+    "04_instrumentation": {
+        "Zero-code: the shop as four processes",
+        "Programmatic: instrumentors in code",
+        "The combination: auto for breadth, manual",
+        "Lab: who ate 20%?",
+    },
+    "05_sampling": {
+        "100K requests per second: the budget",
+        "Four SDK strategies",
+        "The rate limiter",
+        "Tail sampling in the Collector",
+        "Head vs tail, measured",
+        "`Shop(sampler=...)` also takes one sampler per",
+    },
+}
+
+
+def first_words(nb, cells: list[int]) -> str:
+    """A slide's name: the first six words of its first cell."""
+    text = nb.cells[cells[0]].source.strip().splitlines()[0] if cells else ""
+    return " ".join(text.lstrip("# ").split()[:6])
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_no_slide_overflows_a_1280x720_view(book_out, tmp_path, serve, browser, lesson):
+    nb = executed([lesson], book_out)[0]
+    deck = render(lesson, tmp_path, nb)
+    page = browser.new_page(viewport=VIEW)
+    try:
+        page.goto(f"{serve(tmp_path)}/{deck.name}")
+        page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()")
+        page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+        slides = slide_cells(nb)
+        assert page.evaluate("Reveal.getTotalSlides()") == len(slides)
+        overflowing = {}
+        for (h, v), cells in slides.items():
+            page.evaluate("([h, v]) => Reveal.slide(h, v)", [h, v])
+            page.wait_for_timeout(50)
+            box = page.evaluate(SLIDE_BOX_JS)
+            if box and (
+                box["top"] < -1
+                or box["left"] < -1
+                or box["bottom"] > VIEW["height"] + 1
+                or box["right"] > VIEW["width"] + 1
+            ):
+                tall = round(box["bottom"] - box["top"])
+                overflowing[first_words(nb, cells)] = f"slide {h}.{v}, cells {cells}, {tall} px"
+    finally:
+        page.close()
+    known = KNOWN_OVERFLOW.get(lesson.stem, set())
+    new = {title: where for title, where in overflowing.items() if title not in known}
+    assert not new, f"{lesson.stem}: slides cut off at 1280x720: {new}"
+    if overflowing:
+        pytest.xfail(f"{lesson.stem} needs its long slides split in the notebook: {overflowing}")
+
+
+TABLE_WIDTHS_JS = """
+() => [...document.querySelectorAll("article table")].map((table) => {
+  const column = table.closest(".cell_output, article");
+  const t = table.getBoundingClientRect(), c = column.getBoundingClientRect();
+  return {right: t.right, width: Math.max(t.width, table.scrollWidth),
+          columnRight: c.right, columnWidth: c.width,
+          head: table.innerText.slice(0, 60).replace(/\\s+/g, " ")};
+})
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_is_wider_than_its_column_at_1280px(built_book, serve, browser, page):
+    view = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        view.goto(f"{serve(built_book)}/{page}")
+        tables = view.evaluate(TABLE_WIDTHS_JS)
+    finally:
+        view.close()
+    wide = [
+        t["head"]
+        for t in tables
+        if t["right"] > t["columnRight"] + 1 or t["width"] > t["columnWidth"] + 1
+    ]
+    assert wide == [], f"{page}: tables wider than their column: {wide}"
+
+
+def words(markdown: str, count: int = 6) -> str:
+    """The first words of a markdown text, without its markup: what a page would show."""
+    plain = re.sub(r"[*_`#>]|\]\([^)]*\)|\[", "", markdown)
+    return " ".join(plain.split()[:count])
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_speaker_notes_are_in_the_deck_and_not_in_the_book(book_out, built_book, tmp_path, lesson):
+    nb = executed([lesson], book_out)[0]
+    notes = [cell.source for cell in nb.cells if is_note(cell)]
+    deck = render(lesson, tmp_path, nb).read_text()
+    assert deck.count('<aside class="notes">') == len(notes)
+    page = (built_book / "notebooks" / f"{lesson.stem}.html").read_text()
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    for note in notes:
+        assert words(note) not in text, f"a speaker note shows in the book: {note[:80]!r}"
