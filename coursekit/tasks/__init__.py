@@ -1,4 +1,4 @@
-""""Your turn" checks of the lessons: one line that passed, or a hint that says what is off.
+"""The "your turn" checks of the lessons: one line that passed, or a hint that says what is off.
 
 Each ``lessonNN.py`` runs the learner's code on data it makes itself and prints the
 outcome in the exercise checks' style (``checks/report.py``): ``✔ passed: ...`` or

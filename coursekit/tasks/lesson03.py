@@ -54,8 +54,9 @@ def _probe(exporter) -> SpanExportResult | None:
     outcome = []
     worker = threading.Thread(
         target=lambda: outcome.append(exporter.export(memory.get_finished_spans())),
-        name="lesson03-probe", daemon=True,
-    )  # fmt: skip
+        name="lesson03-probe",
+        daemon=True,
+    )
     worker.start()
     worker.join(PROBE_SECONDS)
     provider.shutdown()
@@ -71,11 +72,15 @@ def _make(make_exporter, url):
     if not isinstance(exporter, SpanExporter):
         raise NotYet(f"make_exporter returned a {type(exporter).__name__}: return a span exporter.")
     if isinstance(exporter, InMemorySpanExporter | ConsoleSpanExporter):
-        raise NotYet(f"a {type(exporter).__name__} keeps the spans in this process: nothing "
-                     "reaches the backend. Send OTLP over HTTP, as the receiver expects.")  # fmt: skip
+        raise NotYet(
+            f"a {type(exporter).__name__} keeps the spans in this process: nothing "
+            "reaches the backend. Send OTLP over HTTP, as the receiver expects."
+        )
     if ".grpc" in type(exporter).__module__:
-        raise NotYet("that is the OTLP/gRPC exporter; the receiver speaks OTLP over HTTP "
-                     "(opentelemetry.exporter.otlp.proto.http).")  # fmt: skip
+        raise NotYet(
+            "that is the OTLP/gRPC exporter; the receiver speaks OTLP over HTTP "
+            "(opentelemetry.exporter.otlp.proto.http)."
+        )
     return exporter
 
 
@@ -83,14 +88,18 @@ def _check_exporter(make_exporter) -> str:
     with Receiver() as receiver, _quiet_exporters():
         result = _probe(_make(make_exporter, receiver.url))
         if result is None:
-            raise NotYet(f"your exporter was still trying after {PROBE_SECONDS:.0f} s: nothing "
-                         f"answers where it sends. The backend's base URL is {receiver.url}; use "
-                         "the url argument, not a fixed address.")  # fmt: skip
+            raise NotYet(
+                f"your exporter was still trying after {PROBE_SECONDS:.0f} s: nothing "
+                f"answers where it sends. The backend's base URL is {receiver.url}; use "
+                "the url argument, not a fixed address."
+            )
         if result != SpanExportResult.SUCCESS:
-            raise NotYet(f"the backend at {receiver.url} refused the export (an OTLP/HTTP "
-                         "backend takes traces at <base URL>/v1/traces). The endpoint= "
-                         "argument is used exactly as given; only OTEL_EXPORTER_OTLP_ENDPOINT "
-                         "gets /v1/traces added.")  # fmt: skip
+            raise NotYet(
+                f"the backend at {receiver.url} refused the export (an OTLP/HTTP "
+                "backend takes traces at <base URL>/v1/traces). The endpoint= "
+                "argument is used exactly as given; only OTEL_EXPORTER_OTLP_ENDPOINT "
+                "gets /v1/traces added."
+            )
         receiver.clear()
 
         def provider(service):
@@ -106,11 +115,15 @@ def _check_exporter(make_exporter) -> str:
         raise NotYet(f"the receiver got {len(traces)} traces from one checkout; it wants one.")
     services = sorted({span.service for span in next(iter(traces.values()))})
     if len(services) != 4:
-        raise NotYet(f"spans arrived from {', '.join(services)} only: each service calls "
-                     "make_exporter once; return a new exporter each time.")  # fmt: skip
+        raise NotYet(
+            f"spans arrived from {', '.join(services)} only: each service calls "
+            "make_exporter once; return a new exporter each time."
+        )
     spans = len(next(iter(traces.values())))
-    return (f"with nothing changed in the services, a new receiver got the checkout's {spans} "
-            "spans from all four, over OTLP/HTTP.")  # fmt: skip
+    return (
+        f"with nothing changed in the services, a new receiver got the checkout's {spans} "
+        "spans from all four, over OTLP/HTTP."
+    )
 
 
 def check_exporter(make_exporter) -> None:
@@ -140,29 +153,41 @@ def _settings_hint(settings, service, version) -> str | None:
         return f"release_settings returned a {type(settings).__name__}: return a dict."
     bad = [k for k, v in settings.items() if not (isinstance(k, str) and isinstance(v, str))]
     if bad:
-        return (f"{bad[0]!r} is not set to a str: environment variables are strings "
-                "(write \"2.4.1\", not 2.4.1).")  # fmt: skip
+        return (
+            f"{bad[0]!r} is not set to a str: environment variables are strings "
+            '(write "2.4.1", not 2.4.1).'
+        )
     if "OTEL_SERVICE_VERSION" in settings:
-        return ("there is no OTEL_SERVICE_VERSION; the SDK ignores it. A release is the "
-                "resource attribute service.version, set in OTEL_RESOURCE_ATTRIBUTES.")
+        return (
+            "there is no OTEL_SERVICE_VERSION; the SDK ignores it. A release is the "
+            "resource attribute service.version, set in OTEL_RESOURCE_ATTRIBUTES."
+        )
     got = resource_from(settings)
     if got.get("service.name") != service:
-        return (f"service.name came out as {got.get('service.name')!r}: set it with "
-                "OTEL_SERVICE_NAME (which wins over a service.name in "
-                "OTEL_RESOURCE_ATTRIBUTES).")  # fmt: skip
+        return (
+            f"service.name came out as {got.get('service.name')!r}: set it with "
+            "OTEL_SERVICE_NAME (which wins over a service.name in "
+            "OTEL_RESOURCE_ATTRIBUTES)."
+        )
     if got.get("service.version") != version:
         other = [k for k, v in got.items() if isinstance(v, str) and v.startswith(version)]
         if other and other[0] != "service.version":
-            return (f"the resource has {other[0]}={got[other[0]]!r}: the semantic conventions "
-                    "name a release service.version.")  # fmt: skip
+            return (
+                f"the resource has {other[0]}={got[other[0]]!r}: the semantic conventions "
+                "name a release service.version."
+            )
         if other:
-            return (f"service.version came out as {got['service.version']!r}: separate "
-                    "attributes with commas, key=value,key=value.")  # fmt: skip
+            return (
+                f"service.version came out as {got['service.version']!r}: separate "
+                "attributes with commas, key=value,key=value."
+            )
         return "the resource has no service.version: add it to OTEL_RESOURCE_ATTRIBUTES."
     if got.get(ENVIRONMENT[0]) != ENVIRONMENT[1]:
         if got.get("deployment.environment") == ENVIRONMENT[1]:
-            return ("deployment.environment is the old name: the current semantic conventions "
-                    "say deployment.environment.name.")  # fmt: skip
+            return (
+                "deployment.environment is the old name: the current semantic conventions "
+                "say deployment.environment.name."
+            )
         return f"the resource lacks {ENVIRONMENT[0]}={ENVIRONMENT[1]}."
     return None
 
@@ -173,8 +198,10 @@ def _check_settings(release_settings) -> str:
         hint = _settings_hint(settings, service, version)
         if hint:
             raise NotYet(f"for {service} {version}, {hint}")
-    return ("the SDK read your variables into the resource: service.name, service.version "
-            "and the deployment, for every service and release the check tried.")  # fmt: skip
+    return (
+        "the SDK read your variables into the resource: service.name, service.version "
+        "and the deployment, for every service and release the check tried."
+    )
 
 
 def check_release_settings(release_settings) -> None:
