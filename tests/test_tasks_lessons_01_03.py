@@ -413,3 +413,12 @@ def test_reveal_with_and_without_a_pick(capsys):
     assert "Right." in capsys.readouterr().out
     bundle = question._repr_mimebundle_()
     assert "How many traces?" in bundle["text/plain"] and "<li>2</li>" in bundle["text/html"]
+
+
+def test_picking_in_the_widget_is_what_reveal_compares(capsys):
+    question = predict("How many traces?", [1, 2, 3])
+    box = question.widget()
+    choice = box.children[1]
+    choice.value = 2  # the learner picks the third option
+    reveal(question, 3, "Why.")
+    assert "You predicted 3. Measured: 3. Right." in capsys.readouterr().out
