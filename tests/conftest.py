@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import requests
 
 from coursekit.book_build import BuildError, build
 from services import start_shop
@@ -61,10 +60,6 @@ def pytest_xdist_make_scheduler(config, log):
 def shop():
     with start_shop() as running:
         yield running
-
-
-def checkout(shop, **cart):
-    return requests.post(f"{shop.url()}/checkout", json=cart, timeout=10)
 
 
 @pytest.fixture(scope="session")

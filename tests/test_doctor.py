@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import checkout
 from opentelemetry import context, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -25,6 +24,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from shopping import checkout
 
 import coursekit as ck
 from coursekit.doctor import RULES, Settings, Span, check

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import pytest
-from conftest import checkout
+from shopping import checkout
 
 import coursekit as ck
 from coursekit.plotly_offline import OfflineRenderer

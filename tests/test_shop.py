@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import requests
-from conftest import checkout
+from shopping import checkout
 
 from coursekit.spans import by_trace, one_trace
 from services import ShopConfig, start_shop

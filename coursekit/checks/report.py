@@ -14,7 +14,11 @@ WIDTH = 76  # wrapped, so a hint reads without scrolling in the notebook and the
 def line(outcome: Outcome) -> str:
     mark = "✔ passed:" if outcome.passed is True else "✘ not yet:"  # literals: not patchable
     text = f"{mark} {outcome.message}"
-    wrapped = textwrap.fill(text, width=WIDTH, subsequent_indent="  ")
+    # Break only at spaces (a version like 1.2.0-rc.1 or a long id stays whole), so the
+    # words must come out exactly as they went in.
+    wrapped = textwrap.fill(
+        text, width=WIDTH, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+    )
     if wrapped.split() != text.split():  # only line breaks may change, never a word
         raise RuntimeError("textwrap was changed by your code: restart the kernel.")
     return wrapped

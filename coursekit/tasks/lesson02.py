@@ -98,7 +98,7 @@ def _run_pool(run_in_pool):
     ran_on = []
 
     def work(item):
-        ran_on.append(threading.get_ident())
+        ran_on.append(threading.current_thread().name)
         with tracer.start_as_current_span(f"work {item}"):
             time.sleep(0.02)  # long enough for the items to overlap on the workers
             return f"{item} done"
@@ -146,7 +146,8 @@ def _check_pool(run_in_pool) -> str:
                 f"for items {items} run_in_pool returned {result!r}: return "
                 "work(item) for each item, in order (future.result() or pool.map)."
             )
-    if threading.get_ident() in ran_on:
+    # The learner's code runs in the harness's own thread: what matters is the pool's.
+    if any(not name.startswith("lesson02-pool") for name in ran_on):
         raise NotYet(
             "the work ran in the calling thread, not on the pool: the parents are "
             "right, but the warehouses are checked one after another again. Submit "
