@@ -91,7 +91,7 @@ def test_the_in_memory_store_caps_and_reports_what_it_dropped():
         assert receiver.db.dropped == 15
         assert receiver.store.rejected_spans == 15
         health = requests.get(f"{receiver.url}/health", timeout=5).json()
-        assert health == {"status": "ok", "spans": 25, "dropped": 15}
+        assert health == {"status": "ok", "spans": 25, "dropped": 15, "in_flight": 0}
         assert "15 dropped" in repr(receiver.db)
 
 

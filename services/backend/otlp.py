@@ -125,11 +125,12 @@ def request_from_json(text: str) -> ExportTraceServiceRequest:
     return parse_request(text.encode(), JSON)
 
 
-def request_to_json(request: ExportTraceServiceRequest) -> str:
-    """The OTLP/JSON form of a request: protobuf's JSON mapping with hex ids."""
+def request_to_json(request: ExportTraceServiceRequest, indent: int | None = 1) -> str:
+    """The OTLP/JSON form of a request: protobuf's JSON mapping with hex ids (one line with
+    ``indent=None``, as the Collector's file exporter writes each request)."""
     document = json_format.MessageToDict(request)
     _convert_ids(document, _base64_to_hex)
-    return json.dumps(document, indent=1)
+    return json.dumps(document, indent=indent)
 
 
 def encode(message, content_type: str) -> tuple[bytes, str]:

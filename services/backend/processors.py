@@ -265,7 +265,10 @@ class Pipeline:
         except OSError as error:
             raise ConfigError(f"cannot read {path}: {error.strerror}") from None
         except yaml.YAMLError as error:
-            raise ConfigError(f"{path} is not valid YAML: {error}") from None
+            mark = getattr(error, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = getattr(error, "problem", None) or "cannot parse it"
+            raise ConfigError(f"{path} is not valid YAML{where}: {problem}") from None
         if not isinstance(config, dict):
             raise ConfigError(f"{path} is not a Collector configuration")
         try:

@@ -20,6 +20,7 @@ Start it with ``start_receiver()``, or ``with Receiver() as receiver``.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,8 @@ class TraceStore:
         self.tail_sampler = pipeline.tail_sampler
         self.requests = 0
         self.rejected_spans = 0
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     def add(self, export: otlp.ExportTraceServiceRequest) -> int:
         """Keep the request's valid spans; return how many were rejected (invalid ids, or
@@ -115,6 +118,27 @@ class TraceStore:
         reasons = [f"{invalid} spans had invalid trace or span ids"] * bool(invalid)
         reasons += [f"{full} spans dropped: the in-memory store is full"] * bool(full)
         return invalid + full, "; ".join(reasons)
+
+    @contextmanager
+    def handling(self):
+        """Around each request, so that ``wait_until_idle`` knows when all are stored."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        """Export requests being handled now (this one's /health call not among them)."""
+        return self._in_flight
+
+    def wait_until_idle(self, timeout: float = 30.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def decide(self, force: bool = False) -> None:
         """Let the tail sampler decide the traces whose wait is over (all, with ``force``)."""
@@ -146,6 +170,10 @@ def create_app(store: TraceStore, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> 
 
     @app.post("/v1/traces")
     def export_traces():
+        with store.handling():
+            return _export_traces()
+
+    def _export_traces():
         content_type = request.headers.get("Content-Type")
         try:
             body = request.get_data(cache=False)
@@ -173,7 +201,8 @@ def create_app(store: TraceStore, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> 
 
     @app.get("/health")
     def health():
-        return {"status": "ok", "spans": len(store.db), "dropped": store.db.dropped}
+        return {"status": "ok", "spans": len(store.db), "dropped": store.db.dropped,
+                "in_flight": store.in_flight}  # fmt: skip
 
     return app
 
@@ -190,10 +219,12 @@ class Receiver(ThreadServer):
         *,
         store: SpanStore | str | Path | None = None,
         config: str | Path | None = None,
+        pipeline: Pipeline | None = None,
         port: int = 0,
     ) -> None:
+        if config:
+            pipeline = Pipeline.from_collector_file(config)
         db = store if isinstance(store, SpanStore) else SpanStore(store)
-        pipeline = Pipeline.from_collector_file(config) if config else None
         self.store = TraceStore(tail_sampler, db=db, pipeline=pipeline)
         super().__init__(create_app(self.store, max_body_bytes), "receiver", port=port)
         self.endpoint = f"{self.url}/v1/traces"
@@ -217,7 +248,8 @@ class Receiver(ThreadServer):
         self.store.clear()
 
     def _stop(self) -> None:
-        super()._stop()  # no request is in flight after this
+        super()._stop()  # accepts no more requests
+        self.store.wait_until_idle()  # the requests already in are stored
         if self.store.tail_sampler is not None:
             self.store.decide(force=True)  # nothing held back is lost
 

@@ -172,6 +172,8 @@ class SpanStore:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(SCHEMA)
+        except sqlite3.OperationalError as error:
+            raise ValueError(f"cannot open the store {self.path}: {error}") from None
         except sqlite3.DatabaseError as error:
             raise ValueError(f"{self.path} is not a span store: {error}") from None
         self._count = self._db.execute("SELECT count(*) FROM spans").fetchone()[0]
