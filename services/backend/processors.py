@@ -22,10 +22,12 @@ runs them in that order on every span that arrives. The processors it knows:
 Any other processor stops start-up with a message naming it.
 
 **Beyond the Collector.** The Collector's redaction processor looks only at span
-attributes. This one applies the same rules to event attributes (an exception's message
-and stack trace), link attributes and resource attributes, masks ``blocked_values`` in
-span names and status messages too, and masks strings inside array values (a header
-captured as a list). The audit attributes count all of it.
+attributes. This one also masks, with the same ``ignored_keys``, ``blocked_key_patterns``,
+``blocked_values`` and ``allowed_values``, event attributes (an exception's message and
+stack trace), event names, link attributes and resource attributes, and masks
+``blocked_values`` in span names and status messages, and strings inside array and map
+values (a header captured as a list). ``allowed_keys`` removes span attributes only, as in
+the Collector: it would otherwise remove ``service.name``. The audit attributes count all.
 """
 
 from __future__ import annotations
@@ -114,15 +116,16 @@ class Redaction:
             return any([self._mask_value(kv.value, False) for kv in value.kvlist_value.values])
         return False
 
-    def redact_attributes(self, key_values, audit: dict) -> None:
-        """Redact a repeated KeyValue field in place, counting into ``audit``."""
+    def redact_attributes(self, key_values, audit: dict, remove: bool = True) -> None:
+        """Redact a repeated KeyValue field in place, counting into ``audit``; with
+        ``remove=False``, mask only (the allowed-keys list is for span attributes)."""
         kept = []
         for kv in key_values:
             if kv.key in self.ignored_keys:
                 audit["ignored"] += 1
                 kept.append(kv)
                 continue
-            if not self.allow_all_keys and kv.key not in self.allowed_keys:
+            if remove and not self.allow_all_keys and kv.key not in self.allowed_keys:
                 audit["redacted"].append(kv.key)
                 continue
             whole = any(p.search(kv.key) for p in self.blocked_key_patterns)
@@ -144,17 +147,17 @@ class Redaction:
         audit = {"redacted": [], "masked": [], "ignored": 0}
         self.redact_attributes(span.attributes, audit)
         for event in span.events:
-            self.redact_attributes(event.attributes, audit)
+            self.redact_attributes(event.attributes, audit, remove=False)
             event.name, changed = self.mask_text(event.name)
             audit["masked"] += ["event.name"] * changed
         for link in span.links:
-            self.redact_attributes(link.attributes, audit)
+            self.redact_attributes(link.attributes, audit, remove=False)
         span.name, changed = self.mask_text(span.name)
         audit["masked"] += ["span.name"] * changed
         span.status.message, changed = self.mask_text(span.status.message)
         audit["masked"] += ["status.message"] * changed
         resource = resource_proto(received.resource)
-        self.redact_attributes(resource.attributes, audit)
+        self.redact_attributes(resource.attributes, audit, remove=False)
         changed = len(audit["redacted"]) + len(audit["masked"])
         self._summarise(span, audit)
         return replace(received, resource=attributes(resource.attributes), otlp_span=span), changed
