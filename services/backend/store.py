@@ -248,9 +248,26 @@ class SpanStore:
     def records(self, trace_id: str | None = None, service: str | None = None) -> list:
         """The kit's ``SpanRecord``s (``coursekit.spans``), by start time: what the
         waterfall, service map and tables read."""
-        from coursekit.spans import records
+        from coursekit.spans import SpanRecord
 
-        return records(self.received(trace_id=trace_id, service=service))
+        from .receiver import attributes
+
+        where, params = _filters(trace_id=trace_id, service=service)
+        rows = self._query(
+            "SELECT trace_id, span_id, parent_id, name, service, kind, start_ns, end_ns, "
+            f"status, span FROM spans {where} ORDER BY start_ns, span_id",
+            params,
+        )
+        out = []
+        for *columns, blob in rows:
+            span = SpanProto.FromString(blob)
+            out.append(SpanRecord(
+                *columns,
+                status_message=span.status.message,
+                attributes=attributes(span.attributes),
+                events=tuple((e.name, attributes(e.attributes)) for e in span.events),
+            ))  # fmt: skip
+        return out
 
     def traces(
         self,
