@@ -170,3 +170,20 @@ def test_the_backend_module_runs_the_same_command(stored):
                              "--store", str(stored), "--service", "other"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0 and result.stdout.count("\n") >= 1
+
+
+def test_serve_runs_the_configs_processors(tmp_path):
+    path = tmp_path / "traces.db"
+    policy = ROOT / "docker" / "otel-collector-redaction.yaml"
+    with ReceiverProcess(store=path, config=policy) as receiver:
+        assert any("processors: memory_limiter, redaction" in line for line in receiver.output)
+        request = ck_request()
+        span = request.resource_spans[0].scope_spans[0].spans[0]
+        span.attributes.add(key="db.password").value.string_value = "hunter2-hunter2"
+        span.attributes.add(key="http.route").value.string_value = "/login"
+        answer = requests.post(receiver.endpoint, data=request.SerializeToString(), timeout=30,
+                               headers={"Content-Type": otlp.PROTOBUF})  # fmt: skip
+        assert answer.status_code == 200
+    [record] = SpanStore(path).records()
+    assert record.attributes["db.password"] == "****"
+    assert record.attributes["http.route"] == "/login"

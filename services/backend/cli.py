@@ -88,7 +88,7 @@ def serve(args) -> None:
     except OSError as error:
         raise Fail(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     where = str(args.store) if args.store else "memory (use --store FILE to keep them)"
-    steps = ", ".join(name for name, _ in pipeline.stages) if pipeline else "none"
+    steps = ", ".join(pipeline.names) if pipeline and pipeline.names else "none"
     serve_until_interrupted(
         receiver,
         f"receiving OTLP/HTTP on {receiver.url}  (traces: {receiver.endpoint})",

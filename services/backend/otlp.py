@@ -142,7 +142,8 @@ def encode(message, content_type: str) -> tuple[bytes, str]:
 
 def error_body(error: OtlpError, content_type: str | None) -> tuple[bytes, str]:
     """OTLP/HTTP answers errors with a google.rpc.Status message."""
-    return encode(Status(code=3, message=str(error)), content_type or JSON)
+    code = 14 if error.status == 503 else 3  # gRPC's UNAVAILABLE, INVALID_ARGUMENT
+    return encode(Status(code=code, message=str(error)), content_type or JSON)
 
 
 def response(rejected: int = 0, message: str = "") -> ExportTraceServiceResponse:

@@ -227,8 +227,10 @@ class Attributes:
 class Pipeline:
     """Processors run in order; a tail sampler holds spans until it decides."""
 
-    def __init__(self, stages: list | None = None) -> None:
+    def __init__(self, stages: list | None = None, names: list[str] | None = None) -> None:
         self.stages = stages or []  # (name, processor) pairs
+        # every processor of the pipeline, those with no effect here too
+        self.names = names if names is not None else [name for name, _ in self.stages]
         samplers = [s for _, s in self.stages if isinstance(s, TailSampler)]
         if len(samplers) > 1:
             raise ConfigError("only one tail_sampling processor per pipeline")
@@ -259,7 +261,7 @@ class Pipeline:
                 stages.append((name, Redaction(settings)))
             elif kind == "attributes":
                 stages.append((name, Attributes(settings)))
-        return cls(stages)
+        return cls(stages, [str(name) for name in names])
 
     @classmethod
     def from_collector_file(cls, path: str | Path, **sampler_options) -> Pipeline:
