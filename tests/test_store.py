@@ -114,14 +114,16 @@ def test_a_locked_store_answers_503_with_retry_after(tmp_path):
         assert answer.status_code == 200 and len(receiver.db) == 1
 
 
-def ck_request_body() -> bytes:
+def ck_request_body(spans: int = 1) -> bytes:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
         ExportTraceServiceRequest,
     )
 
     request = ExportTraceServiceRequest()
-    span = request.resource_spans.add().scope_spans.add().spans.add()
-    span.trace_id, span.span_id, span.name = b"\1" * 16, b"\2" * 8, "one"
+    scope_spans = request.resource_spans.add().scope_spans.add()
+    for n in range(spans):
+        span = scope_spans.spans.add(name=f"span {n}" * 20)
+        span.trace_id, span.span_id = b"\1" * 16, (n + 1).to_bytes(8, "big")
     return request.SerializeToString()
 
 
@@ -130,3 +132,18 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path):
     path.write_text("hello, I am not SQLite" * 100)
     with pytest.raises(ValueError, match="not a span store"):
         SpanStore(path)
+
+
+def test_a_full_disk_answers_503_and_the_receiver_recovers(tmp_path):
+    store = SpanStore(tmp_path / "traces.db")
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's "disk is full"
+    with start_receiver(store=store) as receiver:
+        headers = {"Content-Type": "application/x-protobuf"}
+        body = ck_request_body(500)  # more than the pages left
+        answer = requests.post(receiver.endpoint, data=body, headers=headers, timeout=30)
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+        assert "full" in answer.text
+        store._db.execute(f"PRAGMA max_page_count = {pages * 1000}")
+        answer = requests.post(receiver.endpoint, data=body, headers=headers, timeout=30)
+        assert answer.status_code == 200 and len(store) == 500

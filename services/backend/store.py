@@ -210,7 +210,8 @@ class SpanStore:
                     )
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    if self._db.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL
+                        self._db.execute("ROLLBACK")
                     raise
             except sqlite3.OperationalError as error:  # locked, disk full, read-only
                 if self.max_spans is not None:
