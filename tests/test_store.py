@@ -147,3 +147,26 @@ def test_a_full_disk_answers_503_and_the_receiver_recovers(tmp_path):
         store._db.execute(f"PRAGMA max_page_count = {pages * 1000}")
         answer = requests.post(receiver.endpoint, data=body, headers=headers, timeout=30)
         assert answer.status_code == 200 and len(store) == 500
+
+
+def test_the_kits_views_read_the_store_directly():
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from services.common.telemetry import make_tracer_provider
+    from services.run.in_process import Shop
+
+    with start_receiver() as receiver:
+
+        def provider(service):
+            exporter = OTLPSpanExporter(endpoint=receiver.endpoint)
+            return make_tracer_provider(service, exporter, processor_factory=SimpleSpanProcessor)
+
+        with Shop(provider_factory=provider) as shop:
+            for _ in range(2):
+                requests.post(f"{shop.url()}/checkout", json={}, timeout=30)
+        store = receiver.db
+        assert len(ck.trace_table(store).rows) == 2
+        assert ("checkout", "payment") in ck.service_calls(store)
+        trace_id = store.traces()[0].trace_id
+        assert len(ck.waterfall(store, trace_id).data) == 4
+        assert len(ck.span_table(store, trace_id).rows) == 9

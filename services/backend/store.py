@@ -184,6 +184,11 @@ class SpanStore:
     def __len__(self) -> int:
         return self._count
 
+    def __iter__(self):
+        """Its ``SpanRecord``s: so ``ck.waterfall(store, trace_id)``, ``ck.service_map(store)``
+        and ``ck.trace_table(store)`` read the store directly."""
+        return iter(self.records())
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
