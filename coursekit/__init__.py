@@ -6,6 +6,7 @@ Importing the kit switches plotly to a renderer that needs no network (see plotl
 
 from .compare import gained_chart, gained_table
 from .doctor import doctor as doctor  # the trace doctor (lesson 07)
+from .explore import critical_path, explore
 from .logs import lines_for_trace, log_table
 from .overhead import latency_chart, latency_table, measure_latency
 from .plotly_offline import use_offline_renderer
@@ -22,6 +23,8 @@ use_offline_renderer()
 __all__ = [
     "SpanRecord",
     "by_trace",
+    "critical_path",
+    "explore",
     "gained_chart",
     "gained_table",
     "latency_chart",

@@ -11,7 +11,11 @@ import pytest
 import yaml
 
 DOCKER = Path(__file__).resolve().parent.parent / "docker"
-COLLECTOR_CONFIGS = ["otel-collector.yaml", "otel-collector-tail-sampling.yaml"]
+COLLECTOR_CONFIGS = [
+    "otel-collector.yaml",
+    "otel-collector-tail-sampling.yaml",
+    "otel-collector-redaction.yaml",
+]
 
 
 def load(name: str) -> dict:
@@ -56,6 +60,19 @@ def test_the_tail_sampling_config_is_what_the_pipeline_runs():
     assert pipeline["processors"] == ["memory_limiter", "tail_sampling"]
     settings = config["processors"]["tail_sampling"]
     assert [p["type"] for p in settings["policies"]] == ["status_code", "latency", "probabilistic"]
+
+
+def test_the_redaction_config_is_what_the_pipeline_runs():
+    config = load("otel-collector-redaction.yaml")
+    pipeline = config["service"]["pipelines"]["traces"]
+    assert pipeline["processors"] == ["memory_limiter", "redaction"]
+    settings = config["processors"]["redaction"]
+    # Only keys the Collector's redaction processor knows (an unknown key stops it).
+    assert set(settings) <= {"allow_all_keys", "allowed_keys", "ignored_keys",
+                             "blocked_key_patterns", "blocked_values", "allowed_values",
+                             "hash_function", "summary"}  # fmt: skip
+    assert {"http.route", "http.request.method", "http.response.status_code",
+            "service.name"} <= set(settings["ignored_keys"])  # fmt: skip
 
 
 def test_compose_runs_the_collector_with_that_config_in_front_of_jaeger():

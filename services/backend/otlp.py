@@ -48,7 +48,19 @@ def gunzip(body: bytes, limit: int = MAX_BODY_BYTES) -> bytes:
         raise OtlpError(400, f"the body is not valid gzip: {error}") from None
     if len(data) > limit:
         raise OtlpError(413, f"the decompressed body is larger than {limit} bytes")
+    if not inflater.eof:  # zlib returns what it could of a stream cut short, silently
+        raise OtlpError(400, "the body is not valid gzip: it is cut short")
     return data
+
+
+def decode_body(body: bytes, encoding: str | None, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body as sent, undone from its Content-Encoding (OTLP/HTTP allows only gzip)."""
+    encoding = (encoding or "").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding == "gzip":
+        return gunzip(body, limit)
+    raise OtlpError(415, f"unsupported content encoding {encoding!r}: send gzip or none")
 
 
 ID_KEYS = ("traceId", "spanId", "parentSpanId")
@@ -86,14 +98,20 @@ def parse_request(body: bytes, content_type: str | None) -> ExportTraceServiceRe
     if kind == PROTOBUF:
         try:
             request.ParseFromString(body)
-        except DecodeError as error:
+        except (DecodeError, RecursionError, ValueError) as error:
             raise OtlpError(400, f"the body is not an OTLP protobuf message: {error}") from None
     elif kind == JSON:
         try:
             document = json.loads(body)
+            if not isinstance(document, dict):
+                raise ValueError("the document is not a JSON object")
             _convert_ids(document, _hex_to_base64)
             json_format.ParseDict(document, request)
-        except (ValueError, json_format.ParseError, binascii.Error) as error:
+        except RecursionError:
+            raise OtlpError(400, "the body is not OTLP JSON: it is nested too deeply") from None
+        except (ValueError, TypeError, AttributeError, json_format.ParseError,
+                binascii.Error) as error:  # fmt: skip
+            # protobuf's ParseDict raises more than ParseError on some shapes
             raise OtlpError(400, f"the body is not OTLP JSON: {error}") from None
     else:
         raise OtlpError(
@@ -107,11 +125,12 @@ def request_from_json(text: str) -> ExportTraceServiceRequest:
     return parse_request(text.encode(), JSON)
 
 
-def request_to_json(request: ExportTraceServiceRequest) -> str:
-    """The OTLP/JSON form of a request: protobuf's JSON mapping with hex ids."""
+def request_to_json(request: ExportTraceServiceRequest, indent: int | None = 1) -> str:
+    """The OTLP/JSON form of a request: protobuf's JSON mapping with hex ids (one line with
+    ``indent=None``, as the Collector's file exporter writes each request)."""
     document = json_format.MessageToDict(request)
     _convert_ids(document, _base64_to_hex)
-    return json.dumps(document, indent=1)
+    return json.dumps(document, indent=indent)
 
 
 def encode(message, content_type: str) -> tuple[bytes, str]:
@@ -123,7 +142,8 @@ def encode(message, content_type: str) -> tuple[bytes, str]:
 
 def error_body(error: OtlpError, content_type: str | None) -> tuple[bytes, str]:
     """OTLP/HTTP answers errors with a google.rpc.Status message."""
-    return encode(Status(code=3, message=str(error)), content_type or JSON)
+    code = 14 if error.status == 503 else 3  # gRPC's UNAVAILABLE, INVALID_ARGUMENT
+    return encode(Status(code=code, message=str(error)), content_type or JSON)
 
 
 def response(rejected: int = 0, message: str = "") -> ExportTraceServiceResponse:
