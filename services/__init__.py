@@ -30,6 +30,8 @@ _EXPORTS = {
     "ServiceProcess": "services.run.processes",
     "Receiver": "services.backend.receiver",
     "start_receiver": "services.backend.receiver",
+    "SpanStore": "services.backend.store",
+    "ReceiverProcess": "services.backend.process",
     "HeaderRecorder": "services.backend.recorder",
     "ProcessGroup": "services.run.processes",
     "TailSampler": "services.backend.tail_sampling",
