@@ -24,11 +24,16 @@ CHROMIUM = Path("/usr/bin/chromium")
 SLOW = {
     "test_book.py": "builds the executed book (every notebook), then opens it in Chromium",
     "test_notebook_reruns.py": "runs every lesson and solution twice in one kernel",
-    "test_exercises.py": "executes the solutions and exercises under nbval",
-    "test_exercise05.py": "executes exercise 05's grader on generated traffic",
+    "graders": "runs each solution and exercise once, then the catalogues of answers",
+    "test_exercises.py": "regenerates the exercises from the solutions",
     "test_jupyterlab.py": "starts JupyterLab and runs a lesson in Chromium",
+    "test_speaker_notes.py": "builds a one-page book and a deck, opens them in Chromium",
     "test_service_processes.py": "starts the shop as real OS processes, zero-code",
     "test_shop_process.py": "starts the shop as its own process",
+    "test_receiver_cli.py": "runs the receiver's commands as real processes",
+    "test_examples.py": "runs each example as a real process, gunicorn included",
+    "test_fuzz_receiver.py": "sends hundreds of generated malformed bodies (Hypothesis)",
+    "test_redaction.py": "sends 10,000 generated secrets through OTLP",
 }
 # Tests that must share one xdist worker: the book's tests share one build, and nbval's
 # cells of one notebook run in order in one kernel. Every other test is spread on its own.
@@ -37,7 +42,7 @@ ONE_WORKER = ("test_book.py", ".ipynb")
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.path.name in SLOW or item.path.suffix == ".ipynb":
+        if SLOW.keys() & {item.path.name, item.path.parent.name} or item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

@@ -339,6 +339,7 @@ def test_every_kind_of_secret_is_found_by_key_and_by_value():
     assert {f.severity for f in report.by_rule("sensitive-data")} == {"error"}
 
 
+@pytest.mark.slow  # a real process: the command as a user runs it
 def test_no_finding_ever_prints_the_secret(capsys):
     planted = (DATA / "node_auth_leaky.json").read_text()
     assert all(secret in planted for secret in LEAKED)  # so that their absence means something
@@ -555,6 +556,7 @@ def test_blocking_export_from_live_providers():
             p.shutdown()
 
 
+@pytest.mark.slow  # a real process: the command as a user runs it
 def test_blocking_export_from_the_environment(tmp_path):
     simple = tmp_path / "otel.yaml"
     simple.write_text(
@@ -672,6 +674,7 @@ def test_report_reads_well_in_a_notebook_and_as_text():
 # --- the command --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a real process: the command as a user runs it
 def test_command_exit_codes_and_json_fields(capsys):
     clean = doctor_cli(DATA / "java_orders_clean.json", "--json")
     assert clean.returncode == 0 and json.loads(clean.stdout) == []
@@ -707,6 +710,7 @@ def doctor_main(capsys, *args) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow  # a real process: the command as a user runs it
 def test_command_reads_stdin_gzip_and_collector_lines(tmp_path, capsys):
     data = (DATA / "go_kafka_lost_message.jsonl").read_bytes()
     assert doctor_cli("-", stdin=data).returncode == 1
@@ -772,6 +776,7 @@ def one_clear_line(err: str, expected: str) -> None:
     [["missing.json"], ["not_json.json"], ["jaeger.json"], ["--frobnicate", "x"]],
     ids=["missing file", "bad JSON", "not OTLP", "bad flag"],
 )
+@pytest.mark.slow  # a real process: the command as a user runs it
 def test_command_process_refuses_bad_input_in_one_line(tmp_path, args):
     if args[0] in BAD_INPUT:
         expected = BAD_INPUT[args[0]][1]
