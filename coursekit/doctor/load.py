@@ -117,7 +117,8 @@ def from_request(request: ExportTraceServiceRequest) -> list[Span]:
     return spans
 
 
-def _from_proto(s, service: str, resource: dict) -> Span:
+def _span(s, service: str, resource: dict, status: tuple[str, str], **parsed) -> Span:
+    """A Span from a decoded span message; ``parsed`` holds what was decoded on the side."""
     return Span(
         trace_id=s.trace_id.hex(),
         span_id=s.span_id.hex(),
@@ -127,15 +128,26 @@ def _from_proto(s, service: str, resource: dict) -> Span:
         kind=_KINDS[s.kind] if 0 <= s.kind < len(_KINDS) else "unspecified",
         start_ns=s.start_time_unix_nano,
         end_ns=s.end_time_unix_nano,
-        status=_STATUSES[s.status.code] if 0 <= s.status.code < 3 else "UNSET",
-        status_message=s.status.message,
+        status=status[0],
+        status_message=status[1],
+        resource=resource,
+        **parsed,
+    )
+
+
+def _from_proto(s, service: str, resource: dict) -> Span:
+    status = (_STATUSES[s.status.code] if 0 <= s.status.code < 3 else "UNSET", s.status.message)
+    return _span(
+        s,
+        service,
+        resource,
+        status,
         attributes=_attributes(s.attributes),
         events=tuple((e.name, _attributes(e.attributes)) for e in s.events),
         links=tuple(
             (link.trace_id.hex(), link.span_id.hex(), _attributes(link.attributes))
             for link in s.links
         ),
-        resource=resource,
     )
 
 
@@ -249,21 +261,14 @@ class _Decoder:
                     self.attributes(_list(link, "attributes", where)),
                 )
             )
-        return Span(
-            trace_id=s.trace_id.hex(),
-            span_id=s.span_id.hex(),
-            parent_id=s.parent_span_id.hex() or None,
-            name=s.name,
-            service=service,
-            kind=_KINDS[s.kind] if 0 <= s.kind < len(_KINDS) else "unspecified",
-            start_ns=s.start_time_unix_nano,
-            end_ns=s.end_time_unix_nano,
-            status=status[0],
-            status_message=status[1],
+        return _span(
+            s,
+            service,
+            resource,
+            status,
             attributes=self.attributes(_list(document, "attributes", where)),
             events=tuple(events),
             links=tuple(links),
-            resource=resource,
         )
 
 
