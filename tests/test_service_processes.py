@@ -27,6 +27,8 @@ from services.shop.config import ShopConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"frontend", "checkout", "inventory", "payment"}
+OLD_NAMES = {"http.method", "http.status_code", "http.url", "http.target", "net.host.name",
+             "net.host.port", "net.peer.name", "net.peer.port", "peer.service"}  # fmt: skip
 
 
 @pytest.fixture
@@ -75,10 +77,16 @@ def test_manual_spans_ride_on_zero_code(receiver):
     assert pricing.service == "checkout" and pricing.attributes["app.order.value"] == 249.0
     charge = next(s for s in spans if s.name == "POST /charge")
     assert [name for name, _ in charge.events] == ["payment.retry"]
-    assert charge.attributes["error.type"] == "ProviderTimeout" and charge.is_error
+    assert charge.attributes["error.type"] == "504" and charge.is_error  # the semconv's class
+    authorize = [s for s in spans if s.name == "payment-provider authorize"]
+    assert {s.attributes["error.type"] for s in authorize} == {"ProviderTimeout"}
+    assert {s.attributes["service.peer.name"] for s in authorize} == {"acme-payments"}
     orders = next(s for s in spans if s.name == "POST /orders")
     assert orders.attributes["app.customer.tier"] == "gold"
-    assert orders.attributes["error.type"] == "Payment timeout"
+    assert orders.attributes["error.type"] == "502", "a class, not the downstream's message"
+    assert orders.attributes["http.request.method"] == "POST"
+    old = {name for span in spans for name in span.attributes} & OLD_NAMES
+    assert not old, f"zero-code spans carry old attribute names: {old}"
 
 
 def test_a_service_that_cannot_start_says_why_quickly():
