@@ -3,7 +3,7 @@
 Only the order-history service uses it. It stands for the old database driver of a
 legacy service: each trip to the database server costs ``ROUND_TRIP_S`` of waiting, so
 the driver fetches ``arraysize`` rows per trip and ``fetchone()`` serves them from its
-buffer, as real drivers do. A customer's 60 orders take one trip, unless someone sets
+buffer, as real drivers do. A customer's orders take one trip, unless someone sets
 ``arraysize`` to 1: then every row is a trip of its own.
 """
 
@@ -15,9 +15,9 @@ import time
 from ..shop.catalog import ITEMS  # no imports of its own: safe before Flask is patched
 
 #: Past orders per customer: (order id, item, quantity, amount).
-ROWS_PER_CUSTOMER = 12
+ROWS_PER_CUSTOMER = 8
 #: How long one trip to the database server waits (a fast local network).
-ROUND_TRIP_S = 0.0015
+ROUND_TRIP_S = 0.003
 #: Rows per trip unless a caller says otherwise (DB-API's ``arraysize``).
 DEFAULT_ARRAYSIZE = 100
 

@@ -4,9 +4,9 @@ It is a real instrumentor (``BaseInstrumentor``), registered under the
 ``opentelemetry_instrumentor`` entry point in ``pyproject.toml``, so ``opentelemetry-instrument``
 loads it like any other, and ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=legacy_store`` turns it
 off. Someone wanted each row's fetch timed on its own: it puts a span on a hot loop (a
-request that reads 60 rows makes 61 spans: the last fetch finds none), and, so that each
+request that reads 8 rows makes 9 spans: the last fetch finds none), and, so that each
 span would time one trip to the server, it sets the cursor's ``arraysize`` to 1. That
-turns the driver's one trip per request into 61: the cost is waiting, not CPU, and it
+turns the driver's one trip for all rows into one per row: the cost is waiting, not CPU, and it
 grows with the rows read.
 """
 
