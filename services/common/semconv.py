@@ -4,9 +4,11 @@ The Flask and requests instrumentations (0.66b1) emit the old names (``http.meth
 ``net.host.name``) unless ``OTEL_SEMCONV_STABILITY_OPT_IN=http``, and they read that
 variable once per process, when the first of them is set up
 (``opentelemetry.instrumentation._semconv``). So the variable must be in the environment
-before that: ``use_stable_http()`` sets it in this process before the shop instruments
-anything, and ``STABLE_HTTP`` goes into every child's environment, where
-``opentelemetry-instrument`` reads it before it loads an instrumentation.
+before that, and any instrumentor's ``instrument()`` does it (``BaseInstrumentor``).
+So ``import services`` sets it (``services/__init__.py``), ``use_stable_http()`` sets it
+again and warns if it came too late, and ``STABLE_HTTP`` goes into every child's
+environment, where ``opentelemetry-instrument`` reads it before it loads an
+instrumentation.
 """
 
 from __future__ import annotations
