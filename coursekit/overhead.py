@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import requests
@@ -80,3 +81,28 @@ def latency_chart(latencies: Mapping[str, list[float]], *, title: str) -> go.Fig
         yaxis={"autorange": "reversed"},
     )
     return fig
+
+
+@dataclass(frozen=True)
+class Standout:
+    """How far switching one thing off moves the median, against the noise."""
+
+    gain_ms: float  #: median of the variants that keep it, minus the variant without it
+    noise_ms: float  #: highest minus lowest median among the variants that keep it
+
+    @property
+    def ratio(self) -> float:
+        return self.gain_ms / self.noise_ms if self.noise_ms > 0 else float("inf")
+
+
+def standout(
+    latencies: Mapping[str, list[float]], *, without: str, keeping: Iterable[str]
+) -> Standout:
+    """Compare the variant ``without`` the suspect to the variants ``keeping`` it.
+
+    The variants that keep it differ only by things that cost little, so the spread of
+    their medians is this run's noise; the suspect stands out when its gain dwarfs it.
+    """
+    medians = [statistics.median(latencies[label]) for label in keeping]
+    gain = statistics.median(medians) - statistics.median(latencies[without])
+    return Standout(gain, max(medians) - min(medians))

@@ -10,7 +10,8 @@ frontend -> checkout -> inventory, then payment. Start all four in this process 
 - ``labs/``: props that one lesson or exercise uses;
 - ``common/``: the lifecycle of anything that serves, telemetry set-up, HTTP, delays.
 
-Importing this package, or any of its subpackages, imports nothing else:
+Importing this package sets ``OTEL_SEMCONV_STABILITY_OPT_IN=http`` (unless it is set)
+and imports nothing else, nor does any of its subpackages:
 ``opentelemetry-instrument`` loads our ``labs.legacy_store_instrumentation`` before it
 patches Flask, and a module that had already done ``from flask import Flask`` would keep
 the unpatched class.
@@ -19,6 +20,12 @@ the unpatched class.
 from __future__ import annotations
 
 import importlib
+import os
+
+# The stable HTTP attribute names. The Flask and requests instrumentations read this once
+# per process, when the first instrumentor of any kind starts, so it is set as early as
+# the shop can: on import (see common/semconv.py; a value of the learner's own is kept).
+os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
 
 _EXPORTS = {
     "ShopConfig": "services.shop.config",

@@ -47,3 +47,11 @@ def test_an_unknown_exporter_is_a_runtime_error(monkeypatch):
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "no-such-exporter")
     with pytest.raises(RuntimeError):
         sdk_private.trace_exporter_classes(sdk_private.trace_exporter_names())
+
+
+def test_the_http_semconv_mode_can_be_read():
+    try:
+        stable = sdk_private.http_semconv_is_stable()
+    except (AttributeError, TypeError) as error:
+        pytest.fail(f"opentelemetry-instrumentation changed _semconv: {error}")
+    assert isinstance(stable, bool)

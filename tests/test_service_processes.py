@@ -16,8 +16,9 @@ from nbclient import NotebookClient
 from coursekit.spans import by_trace, records
 from services.backend.receiver import Receiver
 from services.common.environment import otlp_env
-from services.labs import batch_job
+from services.labs import batch_job, legacy_store
 from services.run.processes import (
+    ProcessGroup,
     ServiceFailedToStart,
     ServiceProcess,
     ShopProcesses,
@@ -27,6 +28,8 @@ from services.shop.config import ShopConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"frontend", "checkout", "inventory", "payment"}
+OLD_NAMES = {"http.method", "http.status_code", "http.url", "http.target", "net.host.name",
+             "net.host.port", "net.peer.name", "net.peer.port", "peer.service"}  # fmt: skip
 
 
 @pytest.fixture
@@ -75,10 +78,16 @@ def test_manual_spans_ride_on_zero_code(receiver):
     assert pricing.service == "checkout" and pricing.attributes["app.order.value"] == 249.0
     charge = next(s for s in spans if s.name == "POST /charge")
     assert [name for name, _ in charge.events] == ["payment.retry"]
-    assert charge.attributes["error.type"] == "ProviderTimeout" and charge.is_error
+    assert charge.attributes["error.type"] == "504" and charge.is_error  # the semconv's class
+    authorize = [s for s in spans if s.name == "payment-provider authorize"]
+    assert {s.attributes["error.type"] for s in authorize} == {"ProviderTimeout"}
+    assert {s.attributes["service.peer.name"] for s in authorize} == {"acme-payments"}
     orders = next(s for s in spans if s.name == "POST /orders")
     assert orders.attributes["app.customer.tier"] == "gold"
-    assert orders.attributes["error.type"] == "Payment timeout"
+    assert orders.attributes["error.type"] == "502", "a class, not the downstream's message"
+    assert orders.attributes["http.request.method"] == "POST"
+    old = {name for span in spans for name in span.attributes} & OLD_NAMES
+    assert not old, f"zero-code spans carry old attribute names: {old}"
 
 
 def test_a_service_that_cannot_start_says_why_quickly():
@@ -151,10 +160,19 @@ def test_the_planted_instrumentation_is_loaded_and_can_be_disabled(receiver):
         env = otlp_env(receiver.url, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=disabled,
                        OTEL_PYTHON_FLASK_EXCLUDED_URLS="health")  # fmt: skip
         with ServiceProcess("order-history", env=env) as history:
-            assert len(requests.get(f"{history.url}/history", timeout=10).json()["orders"]) == 60
+            orders = requests.get(f"{history.url}/history", timeout=10).json()["orders"]
+            assert len(orders) == legacy_store.ROWS_PER_CUSTOMER
         spans_per_request[disabled or "all on"] = len(receiver.spans())
-    # 60 rows + the empty fetch that ends the loop, + the server span.
-    assert spans_per_request == {"all on": 62, "legacy_store": 1}
+    # One per row + the empty fetch that ends the loop, + the server span.
+    rows = legacy_store.ROWS_PER_CUSTOMER
+    assert spans_per_request == {"all on": rows + 2, "legacy_store": 1}
+
+
+def read_history(cursor) -> int:
+    cursor.execute("SELECT", "c-1")
+    while cursor.fetchone() is not None:
+        pass
+    return cursor.round_trips
 
 
 def test_the_legacy_store_instrumentor_in_code():
@@ -162,23 +180,53 @@ def test_the_legacy_store_instrumentor_in_code():
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from services.labs import legacy_store
     from services.labs.legacy_store_instrumentation import LegacyStoreInstrumentor
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    original = legacy_store.Cursor.fetchone
+    original = legacy_store.Cursor.fetchone, legacy_store.Cursor.execute
     LegacyStoreInstrumentor().instrument(tracer_provider=provider)
     try:
-        cursor = legacy_store.connect().cursor()
-        cursor.execute("SELECT", "c-1")
-        while cursor.fetchone() is not None:
-            pass
+        trips = read_history(legacy_store.connect().cursor())
     finally:
         LegacyStoreInstrumentor().uninstrument()
-    assert len(exporter.get_finished_spans()) == 61
-    assert legacy_store.Cursor.fetchone is original
+    assert len(exporter.get_finished_spans()) == legacy_store.ROWS_PER_CUSTOMER + 1
+    assert trips == legacy_store.ROWS_PER_CUSTOMER + 1, "one trip per row, and the query's"
+    assert (legacy_store.Cursor.fetchone, legacy_store.Cursor.execute) == original
+
+
+def test_the_planted_cost_dwarfs_the_noise_by_design():
+    """Lesson 04's lab promises the culprit stands out by at least five times the spread
+    of the other variants. Its mechanism: the plugin turns 2 trips to the store into
+    ROWS + 1, and each trip waits ROUND_TRIP_S (waiting, which a busy CPU stretches little).
+    Measured on the 2-core machine at load 10, the medians of the variants that keep the
+    plugin spread by about 2 ms: the planted wait must be at least five times a 3 ms noise."""
+    plain = read_history(legacy_store.connect().cursor())
+    assert plain == 2, "the query, and one trip for all rows"
+    extra_trips = legacy_store.ROWS_PER_CUSTOMER + 1 - plain
+    assert extra_trips * legacy_store.ROUND_TRIP_S * 1000 >= 5 * 3.0
+
+
+def test_the_culprit_stands_out_in_a_short_run(receiver):
+    """The margin itself, from a short interleaved run (generous bound: 3, not 5)."""
+    from coursekit.overhead import measure_latency, standout
+
+    config = ShopConfig(base_latency_ms=4)
+    disabled = {"all on": "", "without flask": "flask", "without logging": "logging",
+                "without legacy_store": "legacy_store"}  # fmt: skip
+    variants = {
+        label: ServiceProcess("order-history", config=config,
+                              env=otlp_env(receiver.url, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=off))
+        for label, off in disabled.items()
+    }  # fmt: skip
+    with ProcessGroup(variants):
+        latencies = measure_latency(
+            {label: f"{p.url}/history" for label, p in variants.items()}, rounds=4, per_round=8
+        )
+    margin = standout(latencies, without="without legacy_store",
+                      keeping=["all on", "without flask", "without logging"])  # fmt: skip
+    assert margin.ratio >= 3, f"gain {margin.gain_ms:.1f} ms, noise {margin.noise_ms:.1f} ms"
 
 
 @pytest.mark.parametrize(("ending", "spans"), [("normal", 3), ("os-exit", 0), ("flush", 3)])

@@ -11,7 +11,7 @@ import pytest
 import requests
 from shopping import checkout
 
-from coursekit.spans import by_trace, one_trace
+from coursekit.spans import by_trace, one_trace, records
 from services import ShopConfig, start_shop
 
 SERVICES = {"frontend", "checkout", "inventory", "payment"}
@@ -231,3 +231,43 @@ def test_a_shop_nobody_refers_to_any_more_is_still_stopped():
     assert threading.active_count() == baseline
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/health", timeout=2)
+
+
+#: Attribute names the stable HTTP semconv replaced, and peer.service (now service.peer.name).
+OLD_NAMES = {"http.method", "http.status_code", "http.url", "http.target", "http.scheme",
+             "http.host", "net.host.name", "net.host.port", "net.peer.name", "net.peer.port",
+             "peer.service"}  # fmt: skip
+
+
+def old_names(spans) -> set[str]:
+    return {name for span in spans for name in span.attributes} & OLD_NAMES
+
+
+def test_in_process_spans_carry_only_the_stable_http_names():
+    config = ShopConfig(manual_spans=True, payment_timeout_every=2, payment_retries=1)
+    with start_shop(config, payment_provider_timeout_s=0.05) as shop:
+        checkout(shop)
+        checkout(shop)
+        spans = shop.spans()
+    assert not old_names(spans), f"old names on the shop's spans: {old_names(spans)}"
+    server = next(s for s in spans if s.name == "POST /orders")
+    assert server.attributes["http.request.method"] == "POST"
+    assert server.attributes["http.response.status_code"] == 200
+    authorize = [s for s in spans if s.name == "payment-provider authorize"]
+    assert {s.attributes["service.peer.name"] for s in authorize} == {"acme-payments"}
+
+
+def test_error_type_is_one_low_cardinality_class_per_span():
+    config = ShopConfig(manual_spans=True, payment_timeout_every=1)
+    with start_shop(config, payment_provider_timeout_s=0.02) as shop:
+        for _ in range(3):
+            checkout(shop)
+        spans = records(shop.spans())
+    types = {(s.service, s.name): set() for s in spans}
+    for span in spans:
+        if "error.type" in span.attributes:
+            types[span.service, span.name].add(span.attributes["error.type"])
+    assert types["payment", "payment-provider authorize"] == {"ProviderTimeout"}
+    assert types["payment", "POST /charge"] == {"504"}, "the status code, as the semconv says"
+    assert types["checkout", "POST /orders"] == {"502"}, "not the downstream's message"
+    assert types["frontend", "POST /checkout"] == {"502"}

@@ -1,6 +1,6 @@
 """The "your turn" checks of the lessons: one line that passed, or a hint that says what is off.
 
-Each ``lessonNN.py`` runs the learner's code on data it makes itself and prints the
+Each ``lessonNN.py`` (one module per lesson; ``predict.py`` for "predict, then run") runs the learner's code on data it makes itself and prints the
 outcome in the exercise checks' style (``checks/report.py``): ``✔ passed: ...`` or
 ``✘ not yet: <hint>``. A learner's exception becomes a hint, never a traceback.
 """

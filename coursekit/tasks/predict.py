@@ -4,6 +4,9 @@
 which has no kernel, the same options as static HTML). A later cell measures and calls
 ``reveal(prediction, measured, why)``, which compares the pick with the measurement. With
 no pick (a notebook run unattended) it shows the measurement alone, the same every run.
+
+A guess can also be a value the learner writes in a cell (``my_guess = 40``, or None
+until they do): ``reveal(my_guess, measured, what="spans received")``.
 """
 
 from __future__ import annotations
@@ -59,8 +62,11 @@ def predict(question: str, options) -> Prediction:
     return Prediction(question, tuple(options))
 
 
-def reveal(prediction: Prediction, measured, why: str) -> None:
-    """Print the measured answer, next to the learner's pick when there is one."""
+def reveal(prediction, measured, why: str = "", *, what: str | None = None) -> None:
+    """Print the measured answer, next to the learner's pick or written guess if any."""
+    if what is not None:  # a guess written in a cell, not picked in a widget
+        _reveal_guess(prediction, measured, what)
+        return
     if prediction.value is None:
         print(f"Measured: {measured}. (No prediction picked above.)")
     elif prediction.value == measured:
@@ -68,3 +74,12 @@ def reveal(prediction: Prediction, measured, why: str) -> None:
     else:
         print(f"You predicted {prediction.value}. Measured: {measured}. Not this time.")
     print(textwrap.fill(why, width=76))
+
+
+def _reveal_guess(guess, actual, what: str) -> None:
+    if guess is None:
+        print(f"{what}: {actual}. (No guess written above: next time, commit to one first.)")
+    elif guess == actual:
+        print(f"{what}: {actual}. You predicted it.")
+    else:
+        print(f"{what}: {actual}. You guessed {guess!r}: read on for why.")

@@ -6,12 +6,14 @@ from flask import Flask, jsonify
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from werkzeug.exceptions import HTTPException
 
+from .semconv import use_stable_http
 from .telemetry import ServiceTelemetry
 
 
 def create_service_app(telemetry: ServiceTelemetry) -> Flask:
     """A Flask app for one service. Server spans come from the Flask instrumentation."""
     app = Flask(telemetry.name)
+    use_stable_http()  # before any HTTP instrumentation in this process reads the opt-in
     if telemetry.provider is not None:
         # Per app, with this service's provider: each service gets its own resource.
         FlaskInstrumentor().instrument_app(app, tracer_provider=telemetry.provider)

@@ -27,6 +27,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.sdk.trace.sampling import Sampler
 
+from .semconv import use_stable_http
+
 #: The provider of the service handling the current request (None outside a request).
 _current_provider: contextvars.ContextVar[TracerProvider | None] = contextvars.ContextVar(
     "shop_current_provider", default=None
@@ -82,6 +84,7 @@ _requests_lock = threading.Lock()
 
 def instrument_requests_once() -> None:
     """Instrument ``requests`` for the whole process, once, whatever the number of shops."""
+    use_stable_http()
     with _requests_lock:
         instrumentor = RequestsInstrumentor()
         if not instrumentor.is_instrumented_by_opentelemetry:

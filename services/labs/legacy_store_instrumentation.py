@@ -3,8 +3,11 @@
 It is a real instrumentor (``BaseInstrumentor``), registered under the
 ``opentelemetry_instrumentor`` entry point in ``pyproject.toml``, so ``opentelemetry-instrument``
 loads it like any other, and ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=legacy_store`` turns it
-off. Someone thought a span per row would help debug slow queries: it puts a span on a
-hot loop, and a request that reads 60 rows now makes 61 spans (the last fetch finds none).
+off. Someone wanted each row's fetch timed on its own: it puts a span on a hot loop (a
+request that reads 8 rows makes 9 spans: the last fetch finds none), and, so that each
+span would time one trip to the server, it sets the cursor's ``arraysize`` to 1. That
+turns the driver's one trip for all rows into one per row: the cost is waiting, not CPU, and it
+grows with the rows read.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ class LegacyStoreInstrumentor(BaseInstrumentor):
 
     def _instrument(self, **kwargs):
         tracer = trace.get_tracer(__name__, tracer_provider=kwargs.get("tracer_provider"))
-        fetchone = legacy_store.Cursor.fetchone
+        execute, fetchone = legacy_store.Cursor.execute, legacy_store.Cursor.fetchone
+
+        @functools.wraps(execute)
+        def traced_execute(cursor, *args, **kwargs):
+            cursor.arraysize = 1  # planted: "one row per trip, so each span times a trip"
+            return execute(cursor, *args, **kwargs)
 
         @functools.wraps(fetchone)
         def traced_fetchone(cursor):
@@ -32,8 +40,12 @@ class LegacyStoreInstrumentor(BaseInstrumentor):
                 span.set_attribute("db.system.name", "legacy_store")
                 return row
 
+        traced_execute.__wrapped_by_otel__ = execute
         traced_fetchone.__wrapped_by_otel__ = fetchone
+        legacy_store.Cursor.execute = traced_execute
         legacy_store.Cursor.fetchone = traced_fetchone
 
     def _uninstrument(self, **kwargs):
-        legacy_store.Cursor.fetchone = legacy_store.Cursor.fetchone.__wrapped_by_otel__
+        for name in ("execute", "fetchone"):
+            method = getattr(legacy_store.Cursor, name)
+            setattr(legacy_store.Cursor, name, method.__wrapped_by_otel__)

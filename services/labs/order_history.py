@@ -1,7 +1,7 @@
-"""Order history: a customer's past orders, read from the legacy store row by row.
+"""Order history: a customer's past orders, read from the legacy store one row at a time.
 
 The fifth service, used only by lesson 04's overhead lab: the "legacy service" that slowed
-down by 20% once it was auto-instrumented.
+down once it was auto-instrumented.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import requests
 from ..common.environment import environment_without_otel
 from ..common.http import free_port
 from ..common.lifecycle import ChildProcess, FailedToStart, Group
+from ..common.semconv import STABLE_HTTP
 from ..shop.config import CALLS, ShopConfig
 
 #: The console script the opentelemetry-instrumentation package installs next to python.
@@ -81,7 +82,9 @@ class ServiceProcess(ChildProcess):
     def full_env(self) -> dict[str, str]:
         # This environment minus any OTEL_* of the notebook's own, plus the service's.
         env = environment_without_otel()
-        env.update({"OTEL_SERVICE_NAME": self.service, **self.env, "PYTHONUNBUFFERED": "1"})
+        # The stable HTTP names: opentelemetry-instrument reads the opt-in as it starts.
+        env.update({"OTEL_SERVICE_NAME": self.service, **STABLE_HTTP, **self.env})
+        env["PYTHONUNBUFFERED"] = "1"
         return env
 
     def _command_and_env(self) -> tuple[list[str], dict[str, str]]:
@@ -149,7 +152,7 @@ class ShopProcesses(Group):
     def command(self, service: str = "frontend") -> str:
         """The service's command line, as a learner would type it (with its OTEL_* variables)."""
         process = self.members[service]
-        otel = {"OTEL_SERVICE_NAME": service, **process.env}
+        otel = {"OTEL_SERVICE_NAME": service, **STABLE_HTTP, **process.env}
         words = [f"{k}={v}" for k, v in otel.items() if k.startswith("OTEL_")]
         program = ["opentelemetry-instrument"] if process.zero_code else []
         program += ["python", *process.command[2 if process.zero_code else 1 :]]

@@ -16,6 +16,7 @@ import time
 
 from ..common.environment import environment_without_otel
 from ..common.lifecycle import ChildProcess, FailedToStart
+from ..common.semconv import STABLE_HTTP
 
 #: Raised when the shop process does not start (kept under its old name).
 ShopFailedToStart = FailedToStart
@@ -28,6 +29,7 @@ class ShopProcess(ChildProcess):
     def __init__(self, env: dict[str, str] | None = None, start_timeout: float = 60) -> None:
         # The child gets this environment minus any OTEL_* settings, plus ``env``.
         self.env = environment_without_otel()
+        self.env.update(STABLE_HTTP)  # the shop sets it too; said here for the reader
         self.env.update(env or {}, PYTHONUNBUFFERED="1")
         self.start_timeout = start_timeout
         self.urls: dict[str, str] = {}

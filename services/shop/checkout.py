@@ -81,8 +81,8 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         if not charged.ok:
             error = charged.json().get("error", "Payment failed")
             telemetry.error("order %s: payment failed: %s", order_id, error)
-            if config.manual_spans:
-                server_span.set_attribute("error.type", error)
+            # error.type stays the instrumentation's: "502", a low-cardinality class (the
+            # semconv), not the downstream's message, which belongs in the log line.
             return jsonify(error=error, order_id=order_id), 502
 
         telemetry.info("order %s: confirmed", order_id)

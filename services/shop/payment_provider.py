@@ -5,7 +5,7 @@ No imports: exercise 04 and the lab props use it without loading Flask.
 
 from __future__ import annotations
 
-#: The provider's name, as it appears on spans (``peer.service``).
+#: The provider's name, as it appears on spans (``service.peer.name``).
 PAYMENT_PROVIDER = "acme-payments"
 
 
