@@ -184,11 +184,6 @@ VIEW = {"width": 1280, "height": 720}
 # cells listed in build-notes-draft.md the slide type "subslide"). Keyed by the first words
 # of the slide's first cell; a slide that overflows and is not listed here fails the test.
 KNOWN_OVERFLOW = {
-    "02_propagation": {"Splitting also breaks **sampling**. Most systems"},
-    "03_standard": {
-        "Swap the exporter, keep the instrumentation",
-        "Then over OTLP to a backend.",
-    },
     "04_instrumentation": {
         "Zero-code: the shop as four processes",
         "Programmatic: instrumentors in code",
