@@ -45,10 +45,18 @@ def without_widget_views(nb):
 
 
 def with_notes(nb):
-    """Cells tagged ``notes`` become reveal.js speaker notes, like slide type "Notes"."""
+    """Cells tagged ``notes`` become reveal.js speaker notes, like slide type "Notes".
+    A worked answer (tagged ``hide-cell``, folded in the book) becomes a fragment: it shows
+    on the next key press, after the room has tried the task."""
     for cell in nb.cells:
+        slideshow = cell.metadata.setdefault("slideshow", {})
         if is_note(cell):
-            cell.metadata.setdefault("slideshow", {})["slide_type"] = "notes"
+            slideshow["slide_type"] = "notes"
+        elif "hide-cell" in cell.metadata.get("tags", []) and slideshow.get("slide_type") in (
+            None,
+            "-",
+        ):
+            slideshow["slide_type"] = "fragment"
     return nb
 
 

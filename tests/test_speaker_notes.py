@@ -127,3 +127,15 @@ def test_every_lesson_has_speaker_notes(lesson):
     assert len(notes) >= 3, f"{lesson.stem}: {len(notes)} notes cells, want 3 or more"
     for cell in notes:
         assert cell.cell_type == "markdown", f"{lesson.stem}: a notes cell must be markdown"
+
+
+def test_a_worked_answer_shows_on_the_next_key_press_not_with_its_task():
+    from coursekit.slides import with_notes
+
+    task = nbformat.v4.new_code_cell("answer = ...  # your turn")
+    worked = nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["hide-cell"]})
+    split = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["hide-cell"]})
+    split.metadata["slideshow"] = {"slide_type": "subslide"}
+    nb = with_notes(nbformat.v4.new_notebook(cells=[task, worked, split]))
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    assert kinds == [None, "fragment", "subslide"], "a slide type the author set is kept"
