@@ -189,20 +189,6 @@ KNOWN_OVERFLOW = {
         "Swap the exporter, keep the instrumentation",
         "Then over OTLP to a backend.",
     },
-    "04_instrumentation": {
-        "Zero-code: the shop as four processes",
-        "Programmatic: instrumentors in code",
-        "The combination: auto for breadth, manual",
-        "Lab: who ate 20%?",
-    },
-    "05_sampling": {
-        "100K requests per second: the budget",
-        "Four SDK strategies",
-        "The rate limiter",
-        "Tail sampling in the Collector",
-        "Head vs tail, measured",
-        "`Shop(sampler=...)` also takes one sampler per",
-    },
 }
 
 
