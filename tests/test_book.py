@@ -183,22 +183,7 @@ VIEW = {"width": 1280, "height": 720}
 # Slides too long for one view whatever the CSS: the notebook must split them (give the
 # cells listed in build-notes-draft.md the slide type "subslide"). Keyed by the first words
 # of the slide's first cell; a slide that overflows and is not listed here fails the test.
-KNOWN_OVERFLOW = {
-    "04_instrumentation": {
-        "Zero-code: the shop as four processes",
-        "Programmatic: instrumentors in code",
-        "The combination: auto for breadth, manual",
-        "Lab: who ate 20%?",
-    },
-    "05_sampling": {
-        "100K requests per second: the budget",
-        "Four SDK strategies",
-        "The rate limiter",
-        "Tail sampling in the Collector",
-        "Head vs tail, measured",
-        "`Shop(sampler=...)` also takes one sampler per",
-    },
-}
+KNOWN_OVERFLOW: dict[str, set[str]] = {}
 
 
 def first_words(nb, cells: list[int]) -> str:
