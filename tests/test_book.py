@@ -180,9 +180,10 @@ SLIDE_BOX_JS = """
 }
 """
 VIEW = {"width": 1280, "height": 720}
-# Slides too long for one view whatever the CSS: the notebook must split them (give the
-# cells listed in build-notes-draft.md the slide type "subslide"). Keyed by the first words
-# of the slide's first cell; a slide that overflows and is not listed here fails the test.
+# Slides too long for one view whatever the CSS: the notebook must split them (give one of
+# the cells the test names the slide type "subslide"). Keyed by the first words of the
+# slide's first cell; a slide that overflows and is not listed here fails the test. Empty:
+# every slide fits.
 KNOWN_OVERFLOW: dict[str, set[str]] = {}
 
 
