@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import _thread
 import contextvars
 import functools
 import gc
@@ -53,6 +54,12 @@ LEARNER_API: set = set()
 _CHECKS_DIR = os.path.dirname(os.path.abspath(__file__))
 #: Ways to read another thread's frames or any object in memory: the check's answers.
 _PRYING = {sys._current_frames, gc.get_objects, gc.get_referrers, gc.get_referents}
+#: The same, as the audit events they raise however they are called (from another thread,
+#: through functools.partial or a method-wrapper: C-to-C calls a profile function misses).
+_PRYING_EVENTS = {"sys._current_frames", "sys._current_exceptions", "gc.get_objects",
+                  "gc.get_referrers", "gc.get_referents"}  # fmt: skip
+#: Thread id -> the _Watch of a learner call running there.
+_watched: dict = {}
 
 
 def learner_api(function):
@@ -118,12 +125,38 @@ class _Watch:
             return
         if event == "c_call" and any(arg is prying for prying in _PRYING):
             self.seen = f"read the check's memory ({arg.__name__})"
+        elif (
+            event == "c_call"
+            and arg is _thread.start_new_thread
+            and frame.f_code.co_filename != threading.__file__
+        ):  # threading.Thread carries the watch over (threading.setprofile); this would not
+            self.seen = "started a thread the check cannot follow (_thread.start_new_thread)"
         elif event == "call":
             code = frame.f_code
             if code.co_filename.startswith(_CHECKS_DIR) and code not in LEARNER_API:
                 caller = frame.f_back
                 if caller is not None and not caller.f_code.co_filename.startswith(_CHECKS_DIR):
                     self.seen = f"called the check's own {code.co_name}()"
+
+
+def _audit(event: str, args: tuple) -> None:
+    """An audit hook (it cannot be removed): prying while a learner call runs, from any
+    thread and however it is called, or a watch switched off."""
+    if not _watched:
+        return
+    if event in _PRYING_EVENTS:
+        for watch in list(_watched.values()):
+            watch.seen = watch.seen or f"read the check's memory ({event.split('.')[-1]})"
+    elif event == "sys.setprofile":  # threading starts a thread with its watch: fine
+        caller = sys._getframe(1).f_code.co_filename
+        if caller not in (threading.__file__, __file__):
+            for watch in list(_watched.values()):
+                watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
+
+
+if not getattr(sys, "_coursekit_audit", False):  # once per process, even if reloaded
+    sys.addaudithook(_audit)
+    sys._coursekit_audit = True
 
 
 def _where(error: BaseException, function) -> str:
@@ -159,13 +192,17 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
         if quiet:
             _quiet_threads.add(threading.get_ident())
         sys.setprofile(watch)
+        threading.setprofile(watch)  # threads the learner starts are watched too
+        _watched[threading.get_ident()] = watch
         try:
             outcome["value"] = context.run(function, *args)
         except BaseException as error:  # SystemExit too: the check still answers
             outcome["error"] = error
         finally:
+            _watched.pop(threading.get_ident(), None)
             if sys.getprofile() is not watch:
                 watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
+            threading.setprofile(None)
             sys.setprofile(None)
             _quiet_threads.discard(threading.get_ident())
 
@@ -196,6 +233,25 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
             f"{name} raised {type(error).__name__}: {error}{_where(error, function)}"
         ) from None
     return outcome.get("value")
+
+
+def plain(value):
+    """``value`` with instances of subclasses of str, int, float, list, tuple and dict made
+    the builtins themselves (numpy's str_ and float64 are such subclasses): what the check
+    compares is then the data, not a class that may answer == as it likes. Other objects
+    are returned as they are, for the check to refuse by type."""
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind, convert in ((str, str.__str__), (int, int.__int__), (float, float.__float__)):
+        if isinstance(value, kind):
+            return convert(value)
+    if isinstance(value, list | tuple):
+        items = [plain(item) for item in (list.__iter__ if isinstance(value, list)
+                                          else tuple.__iter__)(value)]  # fmt: skip
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in dict.items(value)}
+    return value
 
 
 def require_function(value, name: str, signature: str) -> None:
