@@ -298,7 +298,34 @@ _TRUSTED_DIRS = tuple(
 
 def _trusted(function) -> bool:
     code = getattr(function, "__code__", None)
-    return code is None or _trusted_file(code.co_filename)
+    return code is None or (_trusted_file(code.co_filename) and _genuine(code))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(filename: str) -> dict | None:
+    """(name, first line) -> the code objects compiled from the file on disk."""
+    try:
+        with open(filename, "rb") as file:
+            top = compile(file.read(), filename, "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    codes: dict = {}
+    stack = [top]
+    while stack:
+        code = stack.pop()
+        codes.setdefault((code.co_name, code.co_firstlineno), []).append(code)
+        stack.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return codes
+
+
+@functools.lru_cache(maxsize=8192)
+def _genuine(code: types.CodeType) -> bool:
+    """Code that names a trusted file is that file's own: the same bytecode as compiled
+    from it (compile() takes any file name, so a name alone proves nothing)."""
+    if code.co_filename.startswith("<frozen "):
+        return True
+    codes = _compiled(code.co_filename)
+    return codes is None or code in codes.get((code.co_name, code.co_firstlineno), ())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -311,25 +338,34 @@ def _trusted_file(name: str) -> bool:
     return filename.startswith(_TRUSTED_DIRS + ((root,) if root else ()))
 
 
-def _method_trusted(cls: type, method) -> bool:
+def _method_trusted(cls: type, method, name: str = "") -> bool:
     method = getattr(method, "__func__", method)
     if isinstance(method, functools.partial):
         return _callable_trusted(method)
     if not isinstance(method, types.FunctionType) or _trusted(method):
         return True
     # dataclasses, namedtuples and attrs generate methods ("<string>", "<attrs generated
-    # repr ...>"): trusted in the class of a trusted module
+    # repr ...>"): trusted in the class of a trusted module, under the names they generate
+    # (any function can be compiled as "<string>": a samples() or decide() so named is not)
     module_file = getattr(sys.modules.get(cls.__module__), "__file__", None)
     return (
         method.__code__.co_filename.startswith(("<string>", "<attrs generated "))
+        and {name or method.__name__, method.__code__.co_name} <= _GENERATED | {"<lambda>"}
+        and (name or method.__name__) != "<lambda>"
         and bool(module_file)
         and (_trusted_file(module_file))
     )
 
 
+#: The methods dataclasses, namedtuples and attrs write for a class.
+_GENERATED = {"__init__", "__repr__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+              "__ge__", "__hash__", "__setattr__", "__delattr__", "__getstate__",
+              "__setstate__", "__new__", "__reduce__"}  # fmt: skip
+
+
 def _untrusted_method(cls: type) -> str | None:
     for name, method in list(vars(cls).items()):
-        if not _method_trusted(cls, method):
+        if not _method_trusted(cls, method, name):
             return name
     return None
 

@@ -246,6 +246,16 @@ def diagnose(trace):
     time.sleep(0.5)
     return None, None
 """, "diagnose started a thread the check cannot follow"),
+    "cheat: the check's traces swapped for none, compiled under the check's file name": ("""
+import coursekit.checks.ex01 as grader
+
+fake = {}
+exec(compile("def _cases():\\n    return iter(())\\n", grader.__file__, "exec"), fake)
+grader._cases = fake["_cases"]
+
+def diagnose(trace):
+    return None, None
+""", "coursekit.checks.ex01._cases is not the course's own"),
     "cheat: the check's hints switched off": (diagnose("""
     import coursekit.checks.ex01 as grader
     grader._hint_for = lambda *args: None
