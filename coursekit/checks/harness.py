@@ -285,15 +285,23 @@ class Recording:
 
 #: Modules whose functions must all be their own: a check trusts them to tell the truth.
 _GUARDED = ("coursekit", "services", "opentelemetry")
+#: ... and the standard library the harness itself relies on (a fake sys.setprofile would
+#: switch the watch off, a fake os.path.realpath would make any file the kit's).
 _GUARDED_STDLIB = {"builtins", "textwrap", "json", "random", "math", "contextvars",
-                   "threading", "traceback", "io", "queue", "inspect", "linecache"}  # fmt: skip
+                   "threading", "traceback", "io", "queue", "inspect", "linecache", "sys",
+                   "os", "posixpath", "gc", "functools", "types", "_thread", "sysconfig",
+                   "dataclasses", "collections", "operator", "itertools"}  # fmt: skip
+_KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # coursekit/
+# Where trusted code lives, as imported and with links resolved; worked out once, here,
+# so the check never asks os.path (which learner code could replace) again.
 _TRUSTED_DIRS = tuple(
-    os.path.realpath(path)
-    for path in {
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # coursekit/
-        *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")),
+    {
+        form + os.sep
+        for path in (_KIT, os.path.join(os.path.dirname(_KIT), "services"),
+                     *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")))
+        for form in (os.path.abspath(path), os.path.realpath(path))
     }
-)
+)  # fmt: skip
 
 
 def _trusted(function) -> bool:
@@ -325,17 +333,15 @@ def _genuine(code: types.CodeType) -> bool:
     if code.co_filename.startswith("<frozen "):
         return True
     codes = _compiled(code.co_filename)
-    return codes is None or code in codes.get((code.co_name, code.co_firstlineno), ())
+    return codes is not None and code in codes.get((code.co_name, code.co_firstlineno), ())
 
 
 @functools.lru_cache(maxsize=4096)
 def _trusted_file(name: str) -> bool:
     if name.startswith("<frozen "):  # the standard library's frozen modules
         return True
-    filename = os.path.realpath(name)
-    services = sys.modules.get("services")
-    root = os.path.dirname(os.path.realpath(getattr(services, "__file__", "") or "")) or None
-    return filename.startswith(_TRUSTED_DIRS + ((root,) if root else ()))
+    # plain string work: a "/../" could climb out of a trusted folder
+    return name.startswith(_TRUSTED_DIRS) and "/../" not in name and "/./" not in name
 
 
 def _method_trusted(cls: type, method, name: str = "") -> bool:

@@ -256,6 +256,38 @@ grader._cases = fake["_cases"]
 def diagnose(trace):
     return None, None
 """, "coursekit.checks.ex01._cases is not the course's own"),
+    "cheat: the watch faked out by a sys.setprofile that does nothing": ("""
+import sys
+
+import coursekit.checks.ex01 as grader
+
+hook = [None]
+sys.setprofile = lambda function: hook.__setitem__(0, function)
+sys.getprofile = lambda: hook[0]
+
+def diagnose(trace):
+    seen = {(s.span_id, s.name, s.end_ns) for s in trace}
+    for index, scenario in enumerate(grader.SCENARIOS):
+        if {(s.span_id, s.name, s.end_ns) for s in grader._shop_trace(index)} == seen:
+            return scenario.failing_service, scenario.time_sink
+    for seed in grader.MADE_UP:
+        scenario, spans = grader.made_up(seed)
+        if {(s.span_id, s.name, s.end_ns) for s in spans} == seen:
+            return scenario.failing_service, scenario.time_sink
+    return None, None
+""", "sys.setprofile is not the course's own"),
+    "cheat: every file made the kit's by a fake os.path.realpath": ("""
+import os
+
+import coursekit.checks.ex01 as grader
+
+real = os.path.realpath
+os.path.realpath = lambda path, *args, **options: real(grader.__file__)
+grader._hint_for = lambda *args: None
+
+def diagnose(trace):
+    return None, None
+""", "posixpath.realpath is not the course's own"),
     "cheat: the check's hints switched off": (diagnose("""
     import coursekit.checks.ex01 as grader
     grader._hint_for = lambda *args: None
