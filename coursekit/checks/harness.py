@@ -120,9 +120,10 @@ class _Watch:
 
     def __init__(self) -> None:
         self.seen: str | None = None
+        self.active = True  # off once the call is over (threads it started may live on)
 
     def __call__(self, frame, event, arg) -> None:
-        if self.seen:
+        if self.seen or not self.active:
             return
         if event == "c_call" and any(arg is prying for prying in _PRYING):
             self.seen = f"read the check's memory ({arg.__name__})"
@@ -201,6 +202,7 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
             outcome["error"] = error
         finally:
             _watched.pop(threading.get_ident(), None)
+            watch.active = False
             if sys.getprofile() is not watch:
                 watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
             threading.setprofile(None)
