@@ -19,7 +19,7 @@ import requests
 from services import start_shop
 
 from ..spans import SpanRecord, one_trace
-from .harness import NotYet, call_learner_code, require_function
+from .harness import NotYet, call_learner_code, plain, require_function
 from .report import run_check
 
 
@@ -212,7 +212,7 @@ def _check(diagnose) -> str:
     total = 0
     for scenario, trace in _cases():
         try:
-            answer = call_learner_code(diagnose, list(trace), name="diagnose")
+            answer = plain(call_learner_code(diagnose, list(trace), name="diagnose"))
         except NotYet as problem:
             raise NotYet(f"When {scenario.description}, {problem}") from None
         hint = _hint_for(scenario, trace, answer)

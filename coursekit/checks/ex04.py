@@ -15,7 +15,7 @@ import random
 from services.labs.providers import Order, PaymentFailed, PaymentProvider, Receipt
 
 from ..spans import SpanRecord
-from .harness import NotYet, Recording, call_learner_code, require_function
+from .harness import NotYet, Recording, call_learner_code, plain, require_function
 from .report import run_check
 
 PROVIDERS = ("acme-payments", "globex-pay", "initech-pay")
@@ -96,7 +96,9 @@ def _run(charge_order, orders):
                     f"order {order.id} could not be charged, but charge_order returned "
                     f"{receipt!r}: let PaymentFailed leave the function (and the span)."
                 )
-            elif not isinstance(receipt, Receipt) or receipt != Receipt(last, order.value):
+            elif type(receipt) is not Receipt or plain(  # its own fields, not its own ==
+                (receipt.provider, receipt.amount)
+            ) != (last, order.value):
                 problem = problem or (
                     f"charge_order returned {receipt!r} for {order.id}: return the receipt "
                     "the provider gave."

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import _thread
 import contextvars
+import dataclasses
 import functools
 import gc
 import io
@@ -53,6 +55,12 @@ LEARNER_API: set = set()
 _CHECKS_DIR = os.path.dirname(os.path.abspath(__file__))
 #: Ways to read another thread's frames or any object in memory: the check's answers.
 _PRYING = {sys._current_frames, gc.get_objects, gc.get_referrers, gc.get_referents}
+#: The same, as the audit events they raise however they are called (from another thread,
+#: through functools.partial or a method-wrapper: C-to-C calls a profile function misses).
+_PRYING_EVENTS = {"sys._current_frames", "sys._current_exceptions", "gc.get_objects",
+                  "gc.get_referrers", "gc.get_referents"}  # fmt: skip
+#: Thread id -> the _Watch of a learner call running there.
+_watched: dict = {}
 
 
 def learner_api(function):
@@ -112,18 +120,45 @@ class _Watch:
 
     def __init__(self) -> None:
         self.seen: str | None = None
+        self.active = True  # off once the call is over (threads it started may live on)
 
     def __call__(self, frame, event, arg) -> None:
-        if self.seen:
+        if self.seen or not self.active:
             return
         if event == "c_call" and any(arg is prying for prying in _PRYING):
             self.seen = f"read the check's memory ({arg.__name__})"
+        elif (
+            event == "c_call"
+            and arg is _thread.start_new_thread
+            and frame.f_code.co_filename != threading.__file__
+        ):  # threading.Thread carries the watch over (threading.setprofile); this would not
+            self.seen = "started a thread the check cannot follow (_thread.start_new_thread)"
         elif event == "call":
             code = frame.f_code
             if code.co_filename.startswith(_CHECKS_DIR) and code not in LEARNER_API:
                 caller = frame.f_back
                 if caller is not None and not caller.f_code.co_filename.startswith(_CHECKS_DIR):
                     self.seen = f"called the check's own {code.co_name}()"
+
+
+def _audit(event: str, args: tuple) -> None:
+    """An audit hook (it cannot be removed): prying while a learner call runs, from any
+    thread and however it is called, or a watch switched off."""
+    if not _watched:
+        return
+    if event in _PRYING_EVENTS:
+        for watch in list(_watched.values()):
+            watch.seen = watch.seen or f"read the check's memory ({event.split('.')[-1]})"
+    elif event == "sys.setprofile":  # threading starts a thread with its watch: fine
+        caller = sys._getframe(1).f_code.co_filename
+        if caller not in (threading.__file__, __file__):
+            for watch in list(_watched.values()):
+                watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
+
+
+if not getattr(sys, "_coursekit_audit", False):  # once per process, even if reloaded
+    sys.addaudithook(_audit)
+    sys._coursekit_audit = True
 
 
 def _where(error: BaseException, function) -> str:
@@ -159,13 +194,18 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
         if quiet:
             _quiet_threads.add(threading.get_ident())
         sys.setprofile(watch)
+        threading.setprofile(watch)  # threads the learner starts are watched too
+        _watched[threading.get_ident()] = watch
         try:
             outcome["value"] = context.run(function, *args)
         except BaseException as error:  # SystemExit too: the check still answers
             outcome["error"] = error
         finally:
+            _watched.pop(threading.get_ident(), None)
+            watch.active = False
             if sys.getprofile() is not watch:
                 watch.seen = watch.seen or "switched off the check's watch (sys.setprofile)"
+            threading.setprofile(None)
             sys.setprofile(None)
             _quiet_threads.discard(threading.get_ident())
 
@@ -198,6 +238,25 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
     return outcome.get("value")
 
 
+def plain(value):
+    """``value`` with instances of subclasses of str, int, float, list, tuple and dict made
+    the builtins themselves (numpy's str_ and float64 are such subclasses): what the check
+    compares is then the data, not a class that may answer == as it likes. Other objects
+    are returned as they are, for the check to refuse by type."""
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind, convert in ((str, str.__str__), (int, int.__int__), (float, float.__float__)):
+        if isinstance(value, kind):
+            return convert(value)
+    if isinstance(value, list | tuple):
+        items = [plain(item) for item in (list.__iter__ if isinstance(value, list)
+                                          else tuple.__iter__)(value)]  # fmt: skip
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in dict.items(value)}
+    return value
+
+
 def require_function(value, name: str, signature: str) -> None:
     if not callable(value):
         raise NotYet(f"{name} is not a function: define it with def {name}({signature}): ...")
@@ -216,7 +275,19 @@ class Recording:
         self.tracer = self.provider.get_tracer(scope)
 
     def records(self) -> list[SpanRecord]:
-        return records(self.exporter.get_finished_spans())
+        """The spans as plain data: the SDK keeps a str subclass set as an attribute value
+        or a name as it is, one whose == says yes to anything (an exporter would send its
+        text)."""
+        return [
+            dataclasses.replace(
+                record,
+                **{
+                    field.name: plain(getattr(record, field.name))
+                    for field in dataclasses.fields(record)
+                },
+            )  # fmt: skip
+            for record in records(self.exporter.get_finished_spans())
+        ]
 
     def __enter__(self) -> Recording:
         return self
@@ -229,51 +300,93 @@ class Recording:
 
 #: Modules whose functions must all be their own: a check trusts them to tell the truth.
 _GUARDED = ("coursekit", "services", "opentelemetry")
+#: ... and the standard library the harness itself relies on (a fake sys.setprofile would
+#: switch the watch off, a fake os.path.realpath would make any file the kit's).
 _GUARDED_STDLIB = {"builtins", "textwrap", "json", "random", "math", "contextvars",
-                   "threading", "traceback", "io", "queue", "inspect", "linecache"}  # fmt: skip
+                   "threading", "traceback", "io", "queue", "inspect", "linecache", "sys",
+                   "os", "posixpath", "gc", "functools", "types", "_thread", "sysconfig",
+                   "dataclasses", "collections", "operator", "itertools"}  # fmt: skip
+_KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # coursekit/
+# Where trusted code lives, as imported and with links resolved; worked out once, here,
+# so the check never asks os.path (which learner code could replace) again.
 _TRUSTED_DIRS = tuple(
-    os.path.realpath(path)
-    for path in {
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # coursekit/
-        *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")),
+    {
+        form + os.sep
+        for path in (_KIT, os.path.join(os.path.dirname(_KIT), "services"),
+                     *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")))
+        for form in (os.path.abspath(path), os.path.realpath(path))
     }
-)
+)  # fmt: skip
 
 
 def _trusted(function) -> bool:
     code = getattr(function, "__code__", None)
-    return code is None or _trusted_file(code.co_filename)
+    return code is None or (_trusted_file(code.co_filename) and _genuine(code))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(filename: str) -> dict | None:
+    """(name, first line) -> the code objects compiled from the file on disk."""
+    try:
+        with open(filename, "rb") as file:
+            top = compile(file.read(), filename, "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    codes: dict = {}
+    stack = [top]
+    while stack:
+        code = stack.pop()
+        codes.setdefault((code.co_name, code.co_firstlineno), []).append(code)
+        stack.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return codes
+
+
+@functools.lru_cache(maxsize=8192)
+def _genuine(code: types.CodeType) -> bool:
+    """Code that names a trusted file is that file's own: the same bytecode as compiled
+    from it (compile() takes any file name, so a name alone proves nothing)."""
+    if code.co_filename.startswith("<frozen "):
+        return True
+    codes = _compiled(code.co_filename)
+    return codes is not None and code in codes.get((code.co_name, code.co_firstlineno), ())
 
 
 @functools.lru_cache(maxsize=4096)
 def _trusted_file(name: str) -> bool:
     if name.startswith("<frozen "):  # the standard library's frozen modules
         return True
-    filename = os.path.realpath(name)
-    services = sys.modules.get("services")
-    root = os.path.dirname(os.path.realpath(getattr(services, "__file__", "") or "")) or None
-    return filename.startswith(_TRUSTED_DIRS + ((root,) if root else ()))
+    # plain string work: a "/../" could climb out of a trusted folder
+    return name.startswith(_TRUSTED_DIRS) and "/../" not in name and "/./" not in name
 
 
-def _method_trusted(cls: type, method) -> bool:
+def _method_trusted(cls: type, method, name: str = "") -> bool:
     method = getattr(method, "__func__", method)
     if isinstance(method, functools.partial):
         return _callable_trusted(method)
     if not isinstance(method, types.FunctionType) or _trusted(method):
         return True
     # dataclasses, namedtuples and attrs generate methods ("<string>", "<attrs generated
-    # repr ...>"): trusted in the class of a trusted module
+    # repr ...>"): trusted in the class of a trusted module, under the names they generate
+    # (any function can be compiled as "<string>": a samples() or decide() so named is not)
     module_file = getattr(sys.modules.get(cls.__module__), "__file__", None)
     return (
         method.__code__.co_filename.startswith(("<string>", "<attrs generated "))
+        and {name or method.__name__, method.__code__.co_name} <= _GENERATED | {"<lambda>"}
+        and (name or method.__name__) != "<lambda>"
         and bool(module_file)
         and (_trusted_file(module_file))
     )
 
 
+#: The methods dataclasses, namedtuples and attrs write for a class.
+_GENERATED = {"__init__", "__repr__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+              "__ge__", "__hash__", "__setattr__", "__delattr__", "__getstate__",
+              "__setstate__", "__new__", "__reduce__"}  # fmt: skip
+
+
 def _untrusted_method(cls: type) -> str | None:
     for name, method in list(vars(cls).items()):
-        if not _method_trusted(cls, method):
+        if not _method_trusted(cls, method, name):
             return name
     return None
 

@@ -63,6 +63,25 @@ def diagnose(trace):
             best, best_self = s, own
     return [starts[0].service if starts else None, best.name]
 """,
+    "a namedtuple, worked out in a thread pool": """
+from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
+
+Diagnosis = namedtuple("Diagnosis", "failing_service time_sink")
+
+def self_time(trace, span):
+    return span.duration_ms - sum(c.duration_ms for c in trace if c.parent_id == span.span_id)
+
+def diagnose(trace):
+    errors = {s.span_id for s in trace if s.is_error}
+    culprit = next((s for s in trace if s.is_error
+                    and not any(c.parent_id == s.span_id for c in trace if c.span_id in errors)),
+                   None)
+    with ThreadPoolExecutor(2) as pool:
+        times = list(pool.map(lambda s: self_time(trace, s), trace))
+    sink = trace[times.index(max(times))]
+    return Diagnosis(culprit and culprit.service, sink.name)
+""",
 }
 
 
@@ -72,6 +91,15 @@ def test_right_answers_pass(name):
     assert outcome.passed, outcome.message
 
 
+FRAMES = """
+    for frame in frames.values():
+        while frame is not None:
+            scenario = frame.f_locals.get("scenario")
+            if scenario is not None:
+                return scenario.failing_service, scenario.time_sink
+            frame = frame.f_back
+    return None, None
+"""
 SINK = """
     children_ms = {}
     for span in trace:
@@ -163,6 +191,103 @@ def diagnose(trace):
             frame = frame.f_back
     return None, None
 """, "diagnose read the check's memory (_current_frames)"),
+    "cheat: a str whose == always says yes": ("""
+class Always(str):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    def __hash__(self):
+        return hash(self.like)
+
+def diagnose(trace):
+    service, sink = Always("always"), Always("always")
+    service.like, sink.like = trace[0].service, trace[0].name
+    return service, sink
+""", "'always' is not a service in this trace"),
+    "cheat: the check's objects listed from a thread of its own": ("""
+import gc
+import threading
+
+def diagnose(trace):
+    found = []
+    worker = threading.Thread(target=lambda: found.extend(gc.get_objects()))
+    worker.start()
+    worker.join()
+    for thing in found:
+        if type(thing).__name__ == "Scenario" and getattr(thing, "knobs", 1) == {}:
+            pass
+    return None, None
+""", "diagnose read the check's memory (get_objects)"),
+    "cheat: the check's frames, through functools.partial": ("""
+import functools
+import gc
+
+def diagnose(trace):
+    holders = functools.partial(gc.get_referrers, trace)()
+    return None, None
+""", "diagnose read the check's memory (get_referrers)"),
+    "cheat: the watch switched off and on again": ("""
+import sys
+
+def diagnose(trace):
+    watch = sys.getprofile()
+    sys.setprofile(None)
+    frames = sys._current_frames()
+    sys.setprofile(watch)""" + FRAMES, "diagnose switched off the check's watch"),
+    "cheat: the check's own code called from a bare thread": ("""
+import _thread
+import time
+
+def diagnose(trace):
+    import coursekit.checks.ex01 as grader
+    answers = []
+    _thread.start_new_thread(lambda: answers.extend(grader.made_up(s) for s in grader.MADE_UP), ())
+    time.sleep(0.5)
+    return None, None
+""", "diagnose started a thread the check cannot follow"),
+    "cheat: the check's traces swapped for none, compiled under the check's file name": ("""
+import coursekit.checks.ex01 as grader
+
+fake = {}
+exec(compile("def _cases():\\n    return iter(())\\n", grader.__file__, "exec"), fake)
+grader._cases = fake["_cases"]
+
+def diagnose(trace):
+    return None, None
+""", "coursekit.checks.ex01._cases is not the course's own"),
+    "cheat: the watch faked out by a sys.setprofile that does nothing": ("""
+import sys
+
+import coursekit.checks.ex01 as grader
+
+hook = [None]
+sys.setprofile = lambda function: hook.__setitem__(0, function)
+sys.getprofile = lambda: hook[0]
+
+def diagnose(trace):
+    seen = {(s.span_id, s.name, s.end_ns) for s in trace}
+    for index, scenario in enumerate(grader.SCENARIOS):
+        if {(s.span_id, s.name, s.end_ns) for s in grader._shop_trace(index)} == seen:
+            return scenario.failing_service, scenario.time_sink
+    for seed in grader.MADE_UP:
+        scenario, spans = grader.made_up(seed)
+        if {(s.span_id, s.name, s.end_ns) for s in spans} == seen:
+            return scenario.failing_service, scenario.time_sink
+    return None, None
+""", "sys.setprofile is not the course's own"),
+    "cheat: every file made the kit's by a fake os.path.realpath": ("""
+import os
+
+import coursekit.checks.ex01 as grader
+
+real = os.path.realpath
+os.path.realpath = lambda path, *args, **options: real(grader.__file__)
+grader._hint_for = lambda *args: None
+
+def diagnose(trace):
+    return None, None
+""", "posixpath.realpath is not the course's own"),
     "cheat: the check's hints switched off": (diagnose("""
     import coursekit.checks.ex01 as grader
     grader._hint_for = lambda *args: None

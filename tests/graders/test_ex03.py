@@ -134,7 +134,20 @@ WRONG = {
     # Cheats: right-looking output by the wrong means.
     "cheat: the tenant of the example, hard-coded": (
         tagger('        span.set_attribute("app.tenant", "acme")\n') + BUILD,
-        "app.tenant = 'acme': set the attribute only when"),
+        "has app.tenant = 'acme': take the tenant from the baggage"),
+    "cheat: tenants handed out by counting checkouts, as earlier hints named them": ("""
+SEEN = []
+# learnt from the hints of earlier runs (the last one a guess: the check never got that far)
+TENANTS = ["globex", None, "stark-eu", "initrode"]
+
+class TenantTagger(SpanProcessor):
+    def on_start(self, span, parent_context=None):
+        if span.context.trace_id not in SEEN:
+            SEEN.append(span.context.trace_id)
+        tenant = TENANTS[SEEN.index(span.context.trace_id) % len(TENANTS)]
+        if tenant:
+            span.set_attribute("app.tenant", tenant)
+""" + BUILD, "take the tenant from the baggage of the context each span starts in"),
     "cheat: a release hard-coded": (TAGGER + BUILD.replace(
         '"service.version": version', '"service.version": "2026.11"'),
         "says service.version = '2026.11'"),

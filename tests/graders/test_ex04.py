@@ -146,6 +146,34 @@ def charge_order(tracer, order, providers):
         "    import services.labs.providers as p\n"
         "    p.PaymentProvider.charge = lambda self, card, amount: Receipt(self.name, amount)\n"),
         "services.labs.providers.PaymentProvider.charge is not the course's own"),
+    "cheat: one provider attribute whose == always says yes": ("""
+class Always(str):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = str.__hash__
+
+def charge_order(tracer, order, providers):
+    with tracer.start_as_current_span("charge order") as span:
+        span.set_attributes({"app.order.id": order.id, "app.order.value": order.value,
+                             "app.order.item_count": order.item_count,
+                             "app.customer.tier": order.customer_tier,
+                             "app.payment.provider": Always(providers[-1].name)})
+        for provider in providers:
+            try:
+                return provider.charge(order.card, order.value)
+            except ProviderTimeout:
+                span.add_event("timeout", {"app.payment.provider": provider.name})
+        raise PaymentFailed(order.id)
+""", "but the last provider tried was"),
+    "cheat: a receipt whose != always says no": (CHARGE.replace(
+        "return provider.charge(order.card, order.value)",
+        "provider.charge(order.card, order.value)\n"
+        "                return Agreeable('nobody', 0.0)").replace(
+        "def charge_order(", "class Agreeable(Receipt):\n"
+        "    def __ne__(self, other):\n        return False\n\n\ndef charge_order("),
+        "charge_order returned Agreeable(provider='nobody', amount=0.0)"),
     "cheat: prints the passed line and leaves": ("""
 def charge_order(tracer, order, providers):
     print("✔ passed: from the spans alone, the orders over 100 that failed: ...")

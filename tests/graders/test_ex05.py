@@ -101,6 +101,24 @@ def tail_policies():
     tail.Policy.samples = lambda self, trace_id, spans, now: False
     return [""" + REST + "]",
         "services.backend.tail_sampling.Policy.samples is not the course's own"),
+    "cheat: the sampler's reading of a policy retuned, compiled as <string>": ("""
+import services.backend.tail_sampling as tail
+
+RETUNE = '''
+def __post_init__(self):
+    if self.type == "latency":
+        self.settings = {"threshold_ms": 500}
+    if self.type == "probabilistic":
+        self.settings = {"sampling_percentage": 5}
+    setup(self)
+'''
+retune = {"setup": tail.Policy.__post_init__}
+exec(compile(RETUNE, "<string>", "exec"), retune)
+tail.Policy.__post_init__ = retune["__post_init__"]
+
+def tail_policies():
+    return [""" + ERRORS + ", " + LATENCY_470 + ", " + REST.replace(": 5}", ": 50}") + "]",
+        "services.backend.tail_sampling.Policy.__post_init__ is not the course's own"),
     "cheat: a policy that answers differently when read again": ("""
 class Shifty(dict):
     reads = 0
