@@ -161,7 +161,7 @@ class Explorer:
             fig = self.figure(traces[0].trace_id)
             first = OfflineRenderer().to_mimebundle(fig.to_dict())["text/html"]
         return (
-            f"<div class='coursekit-explore'><p><b>{len(traces)} traces</b> in the store "
+            f"<div class='coursekit-explore'><p><b>{len(traces)} trace{'' if len(traces) == 1 else 's'}</b> in the store "
             f"(newest first; the first one's waterfall below, the critical path in black)."
             f"</p>{table}{first}</div>"
         )
