@@ -160,8 +160,9 @@ class Explorer:
         if traces:
             fig = self.figure(traces[0].trace_id)
             first = OfflineRenderer().to_mimebundle(fig.to_dict())["text/html"]
+        count = f"{len(traces)} trace" + ("" if len(traces) == 1 else "s")
         return (
-            f"<div class='coursekit-explore'><p><b>{len(traces)} trace{'' if len(traces) == 1 else 's'}</b> in the store "
+            f"<div class='coursekit-explore'><p><b>{count}</b> in the store "
             f"(newest first; the first one's waterfall below, the critical path in black)."
             f"</p>{table}{first}</div>"
         )
