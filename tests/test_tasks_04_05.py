@@ -15,15 +15,10 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 from opentelemetry.trace import StatusCode
+from task_checks import outcome
 
 from coursekit.tasks import lesson04, lesson05
 from coursekit.tasks.predict import reveal
-
-
-def outcome(check, answer, capsys) -> str:
-    check(answer)
-    return capsys.readouterr().out.replace("\n  ", " ")
-
 
 # --- lesson 04: span status ------------------------------------------------------------
 STATUS_WRONG = [

@@ -14,27 +14,11 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+from task_checks import assert_hint, assert_passes
 
 from coursekit.tasks import lesson01, lesson02, lesson03
 from coursekit.tasks.predict import predict, reveal
 from services import otel_settings
-
-
-def outcome(check, answer, capsys) -> str:
-    capsys.readouterr()
-    check(answer)
-    return " ".join(capsys.readouterr().out.split())  # unwrapped
-
-
-def assert_passes(check, answer, capsys):
-    said = outcome(check, answer, capsys)
-    assert said.startswith("✔ passed:"), said
-
-
-def assert_hint(check, answer, hint, capsys):
-    said = outcome(check, answer, capsys)
-    assert said.startswith("✘ not yet:"), said
-    assert hint in said, said
 
 
 # --- lesson 01: which checkouts failed --------------------------------------------------------
