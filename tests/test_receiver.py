@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 
 import pytest
 import requests
@@ -153,3 +154,31 @@ def test_starting_twice_or_with_a_started_receiver_leaks_no_thread():
     with start_receiver() as receiver:  # start_receiver() started it; `with` starts it again
         receiver.start()
     assert threading.active_count() == baseline
+
+
+def test_a_slow_backend_makes_each_export_wait_at_least_its_delay(receiver):
+    receiver.answer_delay_ms = 60
+    exporter = OTLPSpanExporter(endpoint=receiver.endpoint)
+    provider = make_tracer_provider("slow", exporter, processor_factory=SimpleSpanProcessor)
+    try:
+        started = time.perf_counter()
+        with provider.get_tracer("t").start_as_current_span("one"):
+            pass  # a Simple processor exports as the span ends, on this thread
+        waited = time.perf_counter() - started
+    finally:
+        provider.shutdown()
+        receiver.answer_delay_ms = 0
+    assert waited >= 0.060
+    assert len(receiver.spans()) == 1
+
+
+def test_a_refusing_backend_answers_503_with_retry_after_then_recovers(receiver):
+    receiver.refuse(2, retry_after_s=0)
+    body = otlp.encode(otlp.ExportTraceServiceRequest(), "application/x-protobuf")[0]
+    headers = {"Content-Type": "application/x-protobuf"}
+    answers = [requests.post(receiver.endpoint, data=body, headers=headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [503, 503, 200]
+    assert answers[0].headers["Retry-After"] == "0"
+    assert receiver.store.refused_requests == 2
+    with pytest.raises(ValueError):
+        receiver.refuse(-1)

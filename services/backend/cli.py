@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4318, help="0 picks a free port (default 4318)")
     serve.add_argument("--store", type=Path, help="a SQLite file (default: in memory)")
     serve.add_argument("--config", type=Path, help="a Collector YAML: its trace processors run")
+    serve.add_argument(
+        "--delay-ms", type=float, default=0, help="answer each export later (slow backend)"
+    )
     export = commands.add_parser("export", help="write stored spans as OTLP/JSON lines")
     export.add_argument("--store", type=Path, required=True)
     export.add_argument("--trace", metavar="ID", help="only this trace (32 hex digits)")
@@ -78,13 +81,17 @@ def serve(args) -> None:
                 probe.bind(("127.0.0.1", args.port))
             except OSError as error:
                 raise Fail(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    if args.delay_ms < 0:
+        raise Fail(f"--delay-ms {args.delay_ms:g} is negative")
     pipeline = _pipeline(args.config) if args.config else None
     try:
         store = SpanStore(args.store)
     except (ValueError, OSError) as error:
         raise Fail(str(error)) from None
     try:
-        receiver = Receiver(store=store, pipeline=pipeline, port=args.port)
+        receiver = Receiver(
+            store=store, pipeline=pipeline, port=args.port, answer_delay_ms=args.delay_ms
+        )
     except OSError as error:
         raise Fail(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
     where = str(args.store) if args.store else "memory (use --store FILE to keep them)"

@@ -9,7 +9,12 @@ Bad input gets a clear status, and the receiver keeps serving:
 - 413: the body, or what it decompresses to, is larger than ``max_body_bytes``;
 - 415: a content type other than ``application/x-protobuf`` or ``application/json``,
   or a content encoding other than gzip;
-- 503 with ``Retry-After``: the store cannot write now (disk full, database locked).
+- 503 with ``Retry-After``: the store cannot write now (disk full, database locked), or
+  the receiver was told to refuse (``receiver.refuse(3)``, a backend having a bad minute).
+
+A slow backend is one knob away: ``Receiver(answer_delay_ms=50)`` (or
+``receiver.answer_delay_ms = 50`` while it runs) answers every export that much later,
+which is what a Simple span processor makes a request wait for.
 
 Spans with invalid ids are dropped and counted in a partial-success answer, as the OTLP
 specification asks. With a ``tail_sampler`` (see tail_sampling.py), it keeps only the
@@ -20,6 +25,7 @@ Start it with ``start_receiver()``, or ``with Receiver() as receiver``.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +101,11 @@ class TraceStore:
         self.tail_sampler = pipeline.tail_sampler
         self.requests = 0
         self.rejected_spans = 0
+        #: How a slow or failing backend behaves (see ``Receiver``): the lessons' knobs.
+        self.answer_delay_ms = 0.0
+        self.refused_requests = 0  # how many export requests were answered 503 on purpose
+        self._refuse_next = 0
+        self._retry_after_s = 1
         self._in_flight = 0
         self._idle = threading.Condition()
 
@@ -118,6 +129,22 @@ class TraceStore:
         reasons = [f"{invalid} spans had invalid trace or span ids"] * bool(invalid)
         reasons += [f"{full} spans dropped: the in-memory store is full"] * bool(full)
         return invalid + full, "; ".join(reasons)
+
+    def refuse(self, requests: int, retry_after_s: int = 1) -> None:
+        """Answer the next ``requests`` exports with 503 and ``Retry-After: retry_after_s``."""
+        if requests < 0 or retry_after_s < 0:
+            raise ValueError("refuse() takes a number of requests and seconds, both >= 0")
+        with self._lock:
+            self._refuse_next, self._retry_after_s = requests, retry_after_s
+
+    def take_refusal(self) -> int | None:
+        """The Retry-After seconds if this request is to be refused, else None."""
+        with self._lock:
+            if self._refuse_next <= 0:
+                return None
+            self._refuse_next -= 1
+            self.refused_requests += 1
+            return self._retry_after_s
 
     @contextmanager
     def handling(self):
@@ -175,6 +202,15 @@ def create_app(store: TraceStore, max_body_bytes: int = otlp.MAX_BODY_BYTES) -> 
 
     def _export_traces():
         content_type = request.headers.get("Content-Type")
+        if store.answer_delay_ms > 0:  # a slow backend: the exporter waits this long
+            time.sleep(store.answer_delay_ms / 1000)
+        retry_after = store.take_refusal()
+        if retry_after is not None:
+            # OTLP/HTTP: 503 is retryable; the SDK's exporter backs off and tries again.
+            refused = otlp.OtlpError(503, "the backend is refusing exports for now")
+            return answer(
+                otlp.error_body(refused, content_type), 503, **{"Retry-After": str(retry_after)}
+            )
         try:
             body = request.get_data(cache=False)
             body = otlp.decode_body(body, request.headers.get("Content-Encoding"), max_body_bytes)
@@ -221,11 +257,13 @@ class Receiver(ThreadServer):
         config: str | Path | None = None,
         pipeline: Pipeline | None = None,
         port: int = 0,
+        answer_delay_ms: float = 0,
     ) -> None:
         if config:
             pipeline = Pipeline.from_collector_file(config)
         db = store if isinstance(store, SpanStore) else SpanStore(store)
         self.store = TraceStore(tail_sampler, db=db, pipeline=pipeline)
+        self.store.answer_delay_ms = answer_delay_ms
         super().__init__(create_app(self.store, max_body_bytes), "receiver", port=port)
         self.endpoint = f"{self.url}/v1/traces"
 
@@ -239,6 +277,21 @@ class Receiver(ThreadServer):
 
     def records(self, **filters) -> list:
         return self.store.records(**filters)
+
+    @property
+    def answer_delay_ms(self) -> float:
+        """Milliseconds every export waits for its answer (a slow backend); settable."""
+        return self.store.answer_delay_ms
+
+    @answer_delay_ms.setter
+    def answer_delay_ms(self, value: float) -> None:
+        if value < 0:
+            raise ValueError(f"answer_delay_ms must be >= 0, not {value}")
+        self.store.answer_delay_ms = value
+
+    def refuse(self, requests: int, retry_after_s: int = 1) -> None:
+        """Answer the next ``requests`` exports with 503 and ``Retry-After``."""
+        self.store.refuse(requests, retry_after_s)
 
     def decide_now(self) -> None:
         """Tail sampling: decide every pending trace now instead of after the wait."""
