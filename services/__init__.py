@@ -31,6 +31,7 @@ _EXPORTS = {
     "ShopConfig": "services.shop.config",
     "Shop": "services.run.in_process",
     "start_shop": "services.run.in_process",
+    "exporting_to": "services.run.in_process",
     "stop_all_shops": "services.run.in_process",
     "ShopProcess": "services.run.shop_process",
     "ShopProcesses": "services.run.processes",

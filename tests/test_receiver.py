@@ -21,7 +21,7 @@ from coursekit.spans import from_otlp_json
 from services.backend import otlp
 from services.backend.receiver import start_receiver
 from services.common.telemetry import make_tracer_provider
-from services.run.in_process import Shop
+from services.run.in_process import Shop, exporting_to
 
 
 @pytest.fixture
@@ -32,11 +32,7 @@ def receiver():
 
 
 def shop_exporting_to(endpoint: str, **exporter_options) -> Shop:
-    def provider(service):
-        exporter = OTLPSpanExporter(endpoint=endpoint, **exporter_options)
-        return make_tracer_provider(service, exporter, processor_factory=SimpleSpanProcessor)
-
-    return Shop(provider_factory=provider)
+    return Shop(provider_factory=exporting_to(endpoint, **exporter_options))
 
 
 def one_checkout(shop: Shop) -> None:

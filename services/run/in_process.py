@@ -111,6 +111,29 @@ class Shop(Group):
         return f"<Shop {state}>"
 
 
+def exporting_to(
+    endpoint: str,
+    *,
+    processor_factory: Callable = SimpleSpanProcessor,
+    sampler: Sampler | None = None,
+    **exporter_options,
+) -> Callable[[str], TracerProvider]:
+    """A ``provider_factory`` for ``Shop``: every service exports over OTLP/HTTP to ``endpoint``
+    through ``processor_factory`` (the SDK's Simple or Batch processor, or a partial of one
+    with its settings): ``Shop(provider_factory=exporting_to(receiver.endpoint))``.
+
+    The SDK's ``OTLPSpanExporter`` does the encoding and the retries."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    def provider(service: str) -> TracerProvider:
+        exporter = OTLPSpanExporter(endpoint=endpoint, **exporter_options)
+        return make_tracer_provider(
+            service, exporter, sampler=sampler, processor_factory=processor_factory
+        )
+
+    return provider
+
+
 def start_shop(config: ShopConfig | None = None, **knobs) -> Shop:
     """Start the shop and return it: ``shop = start_shop(payment_timeout_every=5)``.
 
