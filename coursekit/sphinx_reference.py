@@ -56,7 +56,8 @@ def _missing_reference(app, env, node, contnode):
         return None
     if docname and _absent(env, docname):
         _remember(env, f"{node.get('refdoc')} -> {docname} ({target})")
-        return contnode
+        lesson = posixpath.basename(docname)[:2]
+        return nodes.inline(text=f"{contnode.astext()} (lesson {lesson}, to come)")
     return None
 
 
@@ -100,8 +101,8 @@ class LearnerMistakes(SphinxDirective):
             items = nodes.bullet_list()
             for mistake in exercise.honest:
                 para = nodes.paragraph()
-                para += nodes.Text(f"{mistake.name[0].upper()}{mistake.name[1:]}. Hint: ")
-                para += nodes.literal(text=mistake.hint)
+                para += nodes.Text(f"{mistake.name[0].upper()}{mistake.name[1:]}. The hint: ")
+                para += nodes.literal(text=f"…{mistake.hint}…")
                 items += nodes.list_item("", para)
             result.append(items)
             cheats = exercise.cheats
