@@ -18,6 +18,7 @@ The book leaves them out (see sphinx_book).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,6 +33,30 @@ from .sphinx_book import is_note
 TEMPLATES = Path(__file__).parent / "templates"
 REVEAL_JS = Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ROOT = Path(__file__).resolve().parent.parent
+LINK = re.compile(r'<a href="([^":#]+)(#[^"]*)?">(.*?)</a>', re.DOTALL)
+
+
+def local_links(body: str, notebook: Path, out_dir: Path) -> str:
+    """Relative links of a deck, made to work from ``out_dir``: a link to another lesson
+    goes to its deck (or becomes plain text while that lesson does not exist); a link to
+    a file of the repository (``../examples/x.py``) goes to a copy beside the decks."""
+
+    def fix(match: re.Match) -> str:
+        href, fragment, text = match.group(1), match.group(2) or "", match.group(3)
+        target = (notebook.parent / href).resolve()
+        if href.endswith(".ipynb"):
+            if not target.exists():
+                return text
+            return f'<a href="{target.stem}.slides.html">{text}</a>'
+        if target.is_file() and target.is_relative_to(ROOT):
+            copy = out_dir / target.relative_to(ROOT)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, copy)
+            return f'<a href="{copy.relative_to(out_dir).as_posix()}{fragment}">{text}</a>'
+        return match.group(0)
+
+    return LINK.sub(fix, body)
 
 
 def without_widget_views(nb):
@@ -100,7 +125,7 @@ def render(notebook: Path, out_dir: Path, nb=None) -> Path:
         shutil.copytree(REVEAL_JS / part, out_dir / "reveal.js" / part, dirs_exist_ok=True)
     shutil.copyfile(PLOTLY_JS, out_dir / PLOTLY_JS.name)
     deck = out_dir / f"{notebook.stem}.slides.html"
-    deck.write_text(body, encoding="utf-8")
+    deck.write_text(local_links(body, notebook.resolve(), out_dir), encoding="utf-8")
     return deck
 
 
