@@ -28,8 +28,15 @@ from .tables import Table
 QUANTILES = (50, 95, 99)
 
 
-def load(urls: Mapping[str, str], *, rounds: int = 5, per_round: int = 10, warmup: int = 3,
-         path: str = "/checkout", progress: bool = True) -> dict[str, list[float]]:  # fmt: skip
+def load(
+    urls: Mapping[str, str],
+    *,
+    rounds: int = 5,
+    per_round: int = 10,
+    warmup: int = 3,
+    path: str = "/checkout",
+    progress: bool = True,
+) -> dict[str, list[float]]:
     """POST ``path`` to each variant's URL ``rounds * per_round`` times, interleaved in rounds;
     the latencies in milliseconds, per variant label."""
     sessions = {label: requests.Session() for label in urls}  # keep-alive, as a real client
@@ -59,14 +66,14 @@ def percentile(values, q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def bootstrap(values, q: float = 99, *, resamples: int = 1000, seed: int = 6,
-              level: float = 0.9) -> tuple[float, float]:  # fmt: skip
+def bootstrap(
+    values, q: float = 99, *, resamples: int = 1000, seed: int = 6, level: float = 0.9
+) -> tuple[float, float]:
     """A ``level`` interval for the q-th percentile: the middle of the percentiles of
     ``resamples`` resamples (with replacement) of the values. Seeded: the same every run."""
     draw = random.Random(seed)
     values = list(values)
-    estimates = sorted(percentile(draw.choices(values, k=len(values)), q)
-                       for _ in range(resamples))  # fmt: skip
+    estimates = sorted(percentile(draw.choices(values, k=len(values)), q) for _ in range(resamples))
     cut = int(resamples * (1 - level) / 2)
     return estimates[cut], estimates[-cut - 1]
 
@@ -82,8 +89,10 @@ class Summary:
 
 
 def summarize(latencies: Mapping[str, list[float]]) -> list[Summary]:
-    return [Summary(label, len(values), *(percentile(values, q) for q in QUANTILES),
-                    bootstrap(values)) for label, values in latencies.items()]  # fmt: skip
+    return [
+        Summary(label, len(values), *(percentile(values, q) for q in QUANTILES), bootstrap(values))
+        for label, values in latencies.items()
+    ]
 
 
 def percentile_table(latencies: Mapping[str, list[float]], baseline: str | None = None) -> Table:
@@ -94,8 +103,17 @@ def percentile_table(latencies: Mapping[str, list[float]], baseline: str | None 
     for s in summaries:
         low, high = s.p99_interval
         change = "—" if base is None or s is base else f"{s.p99 / base.p99 - 1:+.0%}"
-        rows.append([s.label, s.count, f"{s.p50:.1f}", f"{s.p95:.1f}", f"{s.p99:.1f}",
-                     f"{low:.1f} – {high:.1f}", change])  # fmt: skip
+        rows.append(
+            [
+                s.label,
+                s.count,
+                f"{s.p50:.1f}",
+                f"{s.p95:.1f}",
+                f"{s.p99:.1f}",
+                f"{low:.1f} – {high:.1f}",
+                change,
+            ]
+        )
     header = ["variant", "requests", "p50 ms", "p95 ms", "p99 ms", "p99: 90% interval"]
     return Table([*header, f"p99 vs {baseline}" if baseline else ""], rows)
 
@@ -105,19 +123,36 @@ def percentile_chart(latencies: Mapping[str, list[float]], *, title: str) -> go.
     summaries = summarize(latencies)
     labels = [s.label for s in summaries]
     fig = go.Figure()
-    for q, color in zip(QUANTILES, ("#4C78A8", "#F58518", "#E45756")):
+    for q, color in zip(QUANTILES, ("#4C78A8", "#F58518", "#E45756"), strict=True):
         values = [getattr(s, f"p{q}") for s in summaries]
         error = None
         if q == 99:
-            error = {"type": "data", "symmetric": False, "color": "#333",
-                     "array": [s.p99_interval[1] - s.p99 for s in summaries],
-                     "arrayminus": [s.p99 - s.p99_interval[0] for s in summaries]}  # fmt: skip
-        fig.add_trace(go.Bar(name=f"p{q}", x=labels, y=values, marker_color=color,
-                             error_y=error,
-                             hovertemplate="%{x}: %{y:.1f} ms<extra>p" + str(q) + "</extra>"))  # fmt: skip
-    fig.update_layout(title=title, barmode="group", template="plotly_white", height=400,
-                      yaxis={"title": "latency (ms); p99 with its 90% interval"},
-                      margin={"t": 60, "b": 40}, legend={"orientation": "h", "y": 1.08})  # fmt: skip
+            error = {
+                "type": "data",
+                "symmetric": False,
+                "color": "#333",
+                "array": [s.p99_interval[1] - s.p99 for s in summaries],
+                "arrayminus": [s.p99 - s.p99_interval[0] for s in summaries],
+            }
+        fig.add_trace(
+            go.Bar(
+                name=f"p{q}",
+                x=labels,
+                y=values,
+                marker_color=color,
+                error_y=error,
+                hovertemplate="%{x}: %{y:.1f} ms<extra>p" + str(q) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        template="plotly_white",
+        height=400,
+        yaxis={"title": "latency (ms); p99 with its 90% interval"},
+        margin={"t": 60, "b": 40},
+        legend={"orientation": "h", "y": 1.08},
+    )
     return fig
 
 
@@ -143,8 +178,9 @@ class TimedExporter(SpanExporter):
         try:
             return self.inner.export(spans)
         finally:
-            call = ExportCall(threading.current_thread().name, len(spans),
-                              (time.perf_counter() - start) * 1000)  # fmt: skip
+            call = ExportCall(
+                threading.current_thread().name, len(spans), (time.perf_counter() - start) * 1000
+            )
             with self._lock:
                 self.calls.append(call)
 
@@ -162,9 +198,43 @@ def thread_kind(name: str) -> str:
 
 def export_summary(calls: list[ExportCall]) -> Table:
     """Exports per kind of thread: how many, spans, total and median milliseconds."""
+    kinds = by_thread(calls)
+    rows = [
+        [
+            kind,
+            len(c),
+            sum(x.spans for x in c),
+            f"{sum(x.ms for x in c):.0f}",
+            f"{statistics.median(x.ms for x in c):.1f}",
+        ]
+        for kind, c in kinds.items()
+    ]
+    return Table(["exported on", "exports", "spans", "total ms", "median ms"], rows)
+
+
+def timed(processor_factory, calls: list, **options):
+    """A ``processor_factory`` for ``services.exporting_to``: the SDK's processor (Simple or
+    Batch, with ``options``) in front of a ``TimedExporter`` that notes into ``calls``."""
+
+    def factory(exporter):
+        return processor_factory(TimedExporter(exporter, calls), **options)
+
+    return factory
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    """Poll ``condition()`` until it is true (or ``timeout`` seconds): background exports."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def by_thread(calls: list[ExportCall]) -> dict[str, list[ExportCall]]:
+    """The exports grouped by the kind of thread they ran on (see ``thread_kind``)."""
     kinds: dict[str, list[ExportCall]] = {}
     for call in calls:
         kinds.setdefault(thread_kind(call.thread), []).append(call)
-    rows = [[kind, len(c), sum(x.spans for x in c), f"{sum(x.ms for x in c):.0f}",
-             f"{statistics.median(x.ms for x in c):.1f}"] for kind, c in kinds.items()]  # fmt: skip
-    return Table(["exported on", "exports", "spans", "total ms", "median ms"], rows)
+    return kinds

@@ -13,7 +13,9 @@ it moves elapsed times.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,8 +38,14 @@ def provider(sampler: Sampler | None = None) -> tuple[TracerProvider, InMemorySp
     return tracer_provider, exporter
 
 
-def run(decisions: Mapping[str, str] | None, requests: range, *, lab: AccountPage | None = None,
-        sampler: Sampler | None = None, context=None) -> list[ReadableSpan]:  # fmt: skip
+def run(
+    decisions: Mapping[str, str] | None,
+    requests: range,
+    *,
+    lab: AccountPage | None = None,
+    sampler: Sampler | None = None,
+    context=None,
+) -> list[ReadableSpan]:
     """Serve ``requests`` (their numbers) with ``decisions``; the spans they made."""
     lab = lab or AccountPage()
     tracer_provider, exporter = provider(sampler)
@@ -89,28 +97,39 @@ class Overheads:
     def overhead(self, label: str) -> float:
         """Extra CPU per request over tracing off, as a share of the untraced request time."""
         variant = next(v for v in self.variants if v.label == label)
-        extra = statistics.median(a - b for a, b in zip(variant.cpu_ms, self.off.cpu_ms))
+        extra = statistics.median(
+            a - b for a, b in zip(variant.cpu_ms, self.off.cpu_ms, strict=True)
+        )
         return max(0.0, extra) / self.off.wall
 
     def table(self):
         from .tables import Table
 
-        rows = [[v.label, f"{v.wall:.2f}", f"{v.cpu:.3f}",
-                 "—" if v is self.off else f"{self.overhead(v.label):+.0%}"]
-                for v in self.variants]  # fmt: skip
-        return Table(["variant", "elapsed ms per request", "CPU ms per request",
-                      "overhead"], rows)  # fmt: skip
+        rows = [
+            [
+                v.label,
+                f"{v.wall:.2f}",
+                f"{v.cpu:.3f}",
+                "—" if v is self.off else f"{self.overhead(v.label):+.0%}",
+            ]
+            for v in self.variants
+        ]
+        return Table(["variant", "elapsed ms per request", "CPU ms per request", "overhead"], rows)
 
 
-def measure(variants: Mapping[str, Mapping[str, str] | None], *, rounds: int = 5,
-            requests: int = 20, lab: AccountPage | None = None,
-            samplers: Mapping[str, Sampler] | None = None,
-            progress: Callable[[int], None] | None = None) -> Overheads:  # fmt: skip
+def measure(
+    variants: Mapping[str, Mapping[str, str] | None],
+    *,
+    rounds: int = 5,
+    requests: int = 20,
+    lab: AccountPage | None = None,
+    samplers: Mapping[str, Sampler] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Overheads:
     """Tracing off, then each of ``variants`` (label -> decisions), in ``rounds`` rounds of
     ``requests`` requests each (no incident among them: the steady state). ``samplers``:
     label -> the sampler of that variant (default: the SDK's)."""
-    lab = (lab or AccountPage()).__class__(**{**(lab or AccountPage()).__dict__,
-                                             "slow_query_every": 0, "failing_call_every": 0})  # fmt: skip
+    lab = dataclasses.replace(lab or AccountPage(), slow_query_every=0, failing_call_every=0)
     measured = [Variant("tracing off", None, tracing=False)]
     measured += [Variant(label, decisions) for label, decisions in variants.items()]
     providers = []
@@ -124,7 +143,7 @@ def measure(variants: Mapping[str, Mapping[str, str] | None], *, rounds: int = 5
             exporter, steps = None, Steps(None)
         runners.append((variant, steps, exporter))
     try:
-        for variant, steps, _ in runners:  # warm-up
+        for _variant, steps, _ in runners:  # warm-up
             for number in range(1, 4):
                 lab.handle(steps, number)
         for done in range(rounds):
@@ -142,3 +161,30 @@ def measure(variants: Mapping[str, Mapping[str, str] | None], *, rounds: int = 5
     finally:
         for tracer_provider in providers:
             tracer_provider.shutdown()
+
+
+def per_span_cost(*, rounds: int = 8, spans: int = 400, seed: int = 0) -> list[dict]:
+    """A short run of ``scripts/bench_overhead.py`` in this process: its rows (microseconds
+    per span, median of the rounds, and the 5th-95th percentile), as the script prints them."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "bench_overhead.py"
+    spec = importlib.util.spec_from_file_location("bench_overhead", path)
+    bench = sys.modules.get("bench_overhead")
+    if bench is None:  # dataclasses look the module up in sys.modules as they build
+        bench = importlib.util.module_from_spec(spec)
+        sys.modules["bench_overhead"] = bench
+        spec.loader.exec_module(bench)
+    measured = bench.measure(rounds, spans, seconds=60.0, seed=seed, progress=False)
+    return [bench.summary(variant, spans) for variant in measured]
+
+
+def bench_table(rows: list[dict]):
+    from .tables import Table
+
+    return Table(
+        ["set-up", "µs per span (median)", "p5 – p95", "CPU µs per span"],
+        [[r["label"], f"{r['median_us']:.1f}", f"{r['p5_us']:.1f} – {r['p95_us']:.1f}",
+          f"{r['cpu_median_us']:.1f}"] for r in rows],
+    )  # fmt: skip

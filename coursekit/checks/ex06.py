@@ -128,7 +128,7 @@ def _check_incidents(spans, decisions: dict[str, str]) -> None:
         by_trace[span.context.trace_id].append(span)
     traces = sorted(by_trace.values(), key=lambda t: min(s.start_time for s in t))
     slow_ns = 0.8 * LAB.slow_query_ms * 1e6
-    for number, trace_spans in zip(REQUESTS, traces):
+    for number, trace_spans in zip(REQUESTS, traces, strict=False):
         if LAB.is_slow(number):
             shown = any(
                 (s.attributes or {}).get("db.query.summary") == SLOW
@@ -140,8 +140,7 @@ def _check_incidents(spans, decisions: dict[str, str]) -> None:
                     "event": "it is an event, and an event has no duration: the slow query "
                     "is invisible. A step whose time matters needs a span.",
                     "count": "it is a count, which says the query ran, not how long it took.",
-                    "drop": "it was dropped: its time shows only as unexplained time in "
-                    f"{ROOT}.",
+                    "drop": f"it was dropped: its time shows only as unexplained time in {ROOT}.",
                 }.get(decisions[SLOW], "no span carries its duration.")
                 raise NotYet(f"request {number} had a slow {SLOW} query, but {how}")
         if LAB.call_fails(number):
@@ -172,8 +171,13 @@ def _check(span_policy, sampler=None) -> str:
     _check_traces(spans, decisions, sampler)
     _check_incidents(spans, decisions)
     _, target, share = _limits()
-    measured = span_cost.measure({"all 50 spans": None, "yours": decisions}, rounds=5,
-                                 requests=10, lab=LAB, samplers={"yours": sampler})  # fmt: skip
+    measured = span_cost.measure(
+        {"all 50 spans": None, "yours": decisions},
+        rounds=5,
+        requests=10,
+        lab=LAB,
+        samplers={"yours": sampler},
+    )
     yours, full = measured.overhead("yours"), measured.overhead("all 50 spans")
     if yours > target and yours > share * full:
         raise NotYet(

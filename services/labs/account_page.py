@@ -57,10 +57,16 @@ class AccountPage:
 
     def handle(self, steps: Steps, request: int, customer: str = "c-1042") -> dict:
         """Serve request number ``request`` (from 1); every step goes through ``steps``."""
-        with steps.step("GET /account", SpanKind.SERVER, {
-            "http.request.method": "GET", "http.route": "/account", "url.path": "/account",
-            "app.customer.id": customer,
-        }):  # fmt: skip
+        with steps.step(
+            "GET /account",
+            SpanKind.SERVER,
+            {
+                "http.request.method": "GET",
+                "http.route": "/account",
+                "url.path": "/account",
+                "app.customer.id": customer,
+            },
+        ):
             with steps.step("auth.verify_session"):
                 session = {"customer": customer, "valid": True}
             flags = {}
@@ -77,26 +83,34 @@ class AccountPage:
             rows = []
             for number in range(1, self.orders + 1):
                 with steps.step("render order", attributes={"app.order.number": number}):
-                    with steps.step("SELECT order_items", SpanKind.CLIENT,
-                                    _db("SELECT order_items")):  # fmt: skip
+                    with steps.step(
+                        "SELECT order_items", SpanKind.CLIENT, _db("SELECT order_items")
+                    ):
                         _wait(self.item_query_ms)
                     with steps.step("format.currency"):
                         rows.append(f"order {number}: {12.5 * number:.2f} EUR")
             recommendations = self._recommendations(steps, request)
-            labels = [
-                _translated(steps, f"label-{n}") for n in range(self.labels)
-            ]  # fmt: skip
+            labels = [_translated(steps, f"label-{n}") for n in range(self.labels)]
             with steps.step("template.render"):
                 _wait(self.render_ms)
             with steps.step("json.serialize"):
-                page = {"session": session["valid"], "flags": flags, "profile": profile,
-                        "orders": rows, "recommendations": recommendations, "labels": labels}  # fmt: skip
+                page = {
+                    "session": session["valid"],
+                    "flags": flags,
+                    "profile": profile,
+                    "orders": rows,
+                    "recommendations": recommendations,
+                    "labels": labels,
+                }
             return page
 
     def _recommendations(self, steps: Steps, request: int) -> list[str]:
-        attributes = {"http.request.method": "GET", "server.address": "recommendations",
-                      "service.peer.name": "recommendations",
-                      "url.full": "http://recommendations/recommendations"}  # fmt: skip
+        attributes = {
+            "http.request.method": "GET",
+            "server.address": "recommendations",
+            "service.peer.name": "recommendations",
+            "url.full": "http://recommendations/recommendations",
+        }
         try:
             with steps.step("GET /recommendations", SpanKind.CLIENT, attributes) as span:
                 _wait(self.call_ms)
@@ -111,8 +125,7 @@ class AccountPage:
 
 
 def _db(summary: str) -> dict:
-    return {"db.system.name": "postgresql", "db.query.summary": summary,
-            "db.namespace": "shop"}  # fmt: skip
+    return {"db.system.name": "postgresql", "db.query.summary": summary, "db.namespace": "shop"}
 
 
 def _translated(steps: Steps, key: str) -> str:
@@ -127,11 +140,20 @@ def _wait(ms: float) -> None:
 
 #: Every step the handler makes, once per request unless a count says otherwise.
 STEP_COUNTS = {
-    "GET /account": 1, "auth.verify_session": 1, "feature_flag.evaluate": 3, "cache.get": 1,
-    "SELECT customers": 1, "SELECT orders": 1, "render order": 10, "SELECT order_items": 10,
-    "format.currency": 10, "GET /recommendations": 1, "i18n.translate": 9,
-    "template.render": 1, "json.serialize": 1,
-}  # fmt: skip
+    "GET /account": 1,
+    "auth.verify_session": 1,
+    "feature_flag.evaluate": 3,
+    "cache.get": 1,
+    "SELECT customers": 1,
+    "SELECT orders": 1,
+    "render order": 10,
+    "SELECT order_items": 10,
+    "format.currency": 10,
+    "GET /recommendations": 1,
+    "i18n.translate": 9,
+    "template.render": 1,
+    "json.serialize": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -150,10 +172,16 @@ def steps_catalogue() -> tuple[Step, ...]:
     seen: dict[str, Step] = {}
     for span in sorted(spans, key=lambda s: s.start_time):
         if span.name not in seen:
-            seen[span.name] = Step(span.name, span.kind.name.lower(),
-                                   tuple(sorted((k, v) for k, v in (span.attributes or {}).items()
-                                                if k not in _ADDED_LATER)),
-                                   STEP_COUNTS[span.name])  # fmt: skip
+            seen[span.name] = Step(
+                span.name,
+                span.kind.name.lower(),
+                tuple(
+                    sorted(
+                        (k, v) for k, v in (span.attributes or {}).items() if k not in _ADDED_LATER
+                    )
+                ),
+                STEP_COUNTS[span.name],
+            )
     return tuple(seen.values())
 
 
@@ -170,8 +198,14 @@ def run_catalogue_request():
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    quick = AccountPage(slow_query_every=0, failing_call_every=0, query_ms=0, item_query_ms=0,
-                        call_ms=0, render_ms=0)  # fmt: skip
+    quick = AccountPage(
+        slow_query_every=0,
+        failing_call_every=0,
+        query_ms=0,
+        item_query_ms=0,
+        call_ms=0,
+        render_ms=0,
+    )
     quick.handle(Steps(provider.get_tracer("account-page")), 1)
     provider.shutdown()
     return exporter.get_finished_spans()
