@@ -197,3 +197,33 @@ def check(span_policy, sampler=None) -> None:
 
 
 __all__ = ["Step", "check"]
+
+
+def preview(span_policy, requests: int = 5) -> None:
+    """What the decisions make of the lab's first requests (its own schedule: a slow
+    query on request 5, a failed call on request 4): spans per request, and what shows
+    each incident. Prints a hint instead when the decisions cannot run."""
+    try:
+        decisions = _decisions(span_policy)
+    except NotYet as problem:
+        print(f"no preview yet: {problem}")
+        return
+    lab = AccountPage()
+    spans = span_cost.run(decisions, range(1, requests + 1), lab=lab)
+    by_trace = defaultdict(list)
+    for span in spans:
+        by_trace[span.context.trace_id].append(span)
+    traces = sorted(by_trace.values(), key=lambda t: min(s.start_time for s in t))
+    for number, trace_spans in enumerate(traces, start=1):
+        notes = []
+        if lab.is_slow(number):
+            slow = [s for s in trace_spans if (s.attributes or {}).get("db.query.summary") == SLOW]
+            notes.append(
+                f"slow query: {SLOW} {(slow[0].end_time - slow[0].start_time) / 1e6:.0f} ms"
+                if slow
+                else f"slow query: no {SLOW} span"
+            )
+        if lab.call_fails(number):
+            shown = any(_names_the_failure(s) for s in trace_spans)
+            notes.append(f"failed call: {'shown' if shown else 'not shown'}")
+        print(f"request {number}: {len(trace_spans):2} spans" + "".join(f"; {n}" for n in notes))
