@@ -74,6 +74,7 @@ class Variant:
     tracing: bool = True
     cpu_ms: list[float] = field(default_factory=list)  #: per round, per request
     wall_ms: list[float] = field(default_factory=list)
+    spans: list[int] = field(default_factory=list)  #: exported, per round
 
     @property
     def cpu(self) -> float:
@@ -93,6 +94,12 @@ class Overheads:
     @property
     def off(self) -> Variant:
         return self.variants[0]
+
+    def spans_per_request(self, label: str) -> float:
+        """Spans exported per request over every round (a request that made fewer in one
+        round than in another shows as a fraction)."""
+        variant = next(v for v in self.variants if v.label == label)
+        return sum(variant.spans) / (self.requests * len(variant.spans))
 
     def overhead(self, label: str) -> float:
         """Extra CPU per request over tracing off, as a share of the untraced request time."""
@@ -143,9 +150,11 @@ def measure(
             exporter, steps = None, Steps(None)
         runners.append((variant, steps, exporter))
     try:
-        for _variant, steps, _ in runners:  # warm-up
+        for _variant, steps, exporter in runners:  # warm-up
             for number in range(1, 4):
                 lab.handle(steps, number)
+            if exporter is not None:
+                exporter.clear()
         for done in range(rounds):
             for variant, steps, exporter in runners:
                 cpu, wall = time.thread_time_ns(), time.perf_counter_ns()
@@ -154,6 +163,7 @@ def measure(
                 variant.wall_ms.append((time.perf_counter_ns() - wall) / requests / 1e6)
                 variant.cpu_ms.append((time.thread_time_ns() - cpu) / requests / 1e6)
                 if exporter is not None:
+                    variant.spans.append(len(exporter.get_finished_spans()))
                     exporter.clear()
             if progress is not None:
                 progress(done + 1)

@@ -32,10 +32,18 @@ from .. import span_cost
 from .harness import NotYet, call_learner_code, plain
 from .report import run_check
 
-#: The check's own requests and incident schedule (the lab's defaults are 5 and 4).
-REQUESTS = range(1, 16)
-LAB = AccountPage(slow_query_every=3, slow_query_ms=25.0, failing_call_every=5)
 ROOT, SLOW, CALL, PEER = "GET /account", "SELECT orders", "GET /recommendations", "recommendations"
+
+
+def _setup() -> tuple[range, AccountPage]:
+    """The check's own requests, and the lab with its own incident schedule (the lab's
+    defaults are 5 and 4), every knob spelled out: a function, not module constants,
+    so that learner code cannot retune them without replacing it (which is caught)."""
+    lab = AccountPage(
+        slow_query_every=3, slow_query_ms=25.0, failing_call_every=5, orders=10, labels=9,
+        query_ms=0.6, item_query_ms=0.15, call_ms=1.0, render_ms=1.0,
+    )  # fmt: skip
+    return range(1, 16), lab
 
 
 def _limits() -> tuple[int, float, float]:
@@ -85,7 +93,7 @@ def _decisions(span_policy) -> dict[str, str]:
     return answers
 
 
-def _check_traces(spans, decisions: dict[str, str], sampler) -> int:
+def _check_traces(spans, decisions: dict[str, str], requests: range) -> int:
     """The trace checks; returns the spans per request."""
     by_trace = defaultdict(list)
     for span in spans:
@@ -95,9 +103,9 @@ def _check_traces(spans, decisions: dict[str, str], sampler) -> int:
             f"the request's own span ({ROOT}, the server span) was set to "
             f"{decisions[ROOT]!r}: every request needs it, or nothing holds the trace together."
         )
-    if len(by_trace) < len(REQUESTS):
+    if len(by_trace) < len(requests):
         raise NotYet(
-            f"only {len(by_trace)} of {len(REQUESTS)} requests have a trace: that is "
+            f"only {len(by_trace)} of {len(requests)} requests have a trace: that is "
             "sampling, which keeps fewer traces at full cost each (and loses incidents). "
             "Reduce the spans of every request instead; leave the sampler out."
         )
@@ -122,14 +130,14 @@ def _check_traces(spans, decisions: dict[str, str], sampler) -> int:
     return per_request
 
 
-def _check_incidents(spans, decisions: dict[str, str]) -> None:
+def _check_incidents(spans, decisions: dict[str, str], requests: range, lab) -> None:
     by_trace = defaultdict(list)
     for span in spans:
         by_trace[span.context.trace_id].append(span)
     traces = sorted(by_trace.values(), key=lambda t: min(s.start_time for s in t))
-    slow_ns = 0.8 * LAB.slow_query_ms * 1e6
-    for number, trace_spans in zip(REQUESTS, traces, strict=False):
-        if LAB.is_slow(number):
+    slow_ns = 0.8 * lab.slow_query_ms * 1e6
+    for number, trace_spans in zip(requests, traces, strict=False):
+        if lab.is_slow(number):
             shown = any(
                 (s.attributes or {}).get("db.query.summary") == SLOW
                 and s.end_time - s.start_time >= slow_ns
@@ -143,7 +151,7 @@ def _check_incidents(spans, decisions: dict[str, str]) -> None:
                     "drop": f"it was dropped: its time shows only as unexplained time in {ROOT}.",
                 }.get(decisions[SLOW], "no span carries its duration.")
                 raise NotYet(f"request {number} had a slow {SLOW} query, but {how}")
-        if LAB.call_fails(number):
+        if lab.call_fails(number):
             if not any(_names_the_failure(s) for s in trace_spans):
                 how = {
                     "count": "it is a count, which hides which call failed and how.",
@@ -167,17 +175,25 @@ def _check(span_policy, sampler=None) -> str:
     if sampler is not None and not isinstance(sampler, Sampler):
         raise NotYet(f"sampler is {type(sampler).__name__}: an SDK Sampler, or None.")
     decisions = _decisions(span_policy)
-    spans = span_cost.run(decisions, REQUESTS, lab=LAB, sampler=sampler)
-    _check_traces(spans, decisions, sampler)
-    _check_incidents(spans, decisions)
+    requests, lab = _setup()
+    spans = span_cost.run(decisions, requests, lab=lab, sampler=sampler)
+    per_request = _check_traces(spans, decisions, requests)
+    _check_incidents(spans, decisions, requests, lab)
     _, target, share = _limits()
     measured = span_cost.measure(
         {"all 50 spans": None, "yours": decisions},
         rounds=5,
         requests=10,
-        lab=LAB,
+        lab=lab,
         samplers={"yours": sampler},
     )
+    made = measured.spans_per_request("yours")
+    if made != per_request:
+        raise NotYet(
+            f"{made:g} spans per request while the check measured, {per_request} while it read "
+            "the traces: the overhead is graded on what the traces show, so the set-up must "
+            "make the same spans every time (a sampler that changes its mind does not)."
+        )
     yours, full = measured.overhead("yours"), measured.overhead("all 50 spans")
     if yours > target and yours > share * full:
         raise NotYet(
