@@ -29,6 +29,8 @@ PAGES = [
     "exercises/04_business_spans.html",
     "notebooks/05_sampling.html",
     "exercises/05_tail_policy.html",
+    "notebooks/06_overhead.html",
+    "exercises/06_trim_spans.html",
     "book/checklists.html",
     "book/instructor_guide.html",
 ]
@@ -155,6 +157,20 @@ def test_lesson_05_charts_and_the_sdk_or_collector_quiz(built_book, serve, watch
     assert "47 traces kept of 100: 10 complete, 37 broken" in page.inner_text("body")
     quiz = page.locator(".coursekit-quiz").first
     assert quiz.locator("input").count() == 4
+    assert answer(quiz, 3).startswith("Correct: D.")
+    assert view.errors == []
+
+
+def test_lesson_06_chart_calculator_and_quizzes(built_book, serve, watch):
+    view = watch(serve(built_book))
+    plots = lesson_plots(view, "notebooks/06_overhead.html")
+    page = view.page
+    assert plots.count() == 1, "the percentiles of the five variants"
+    text = page.inner_text("body")
+    assert "1000 spans in the burst, 256 exported, 744 dropped" in text
+    assert "Simple: 9 exports per checkout on the request threads" in text
+    assert "stays 50 ms under the 300 ms SLO" in text, "the calculator's static form"
+    quiz = page.locator(".coursekit-quiz").first
     assert answer(quiz, 3).startswith("Correct: D.")
     assert view.errors == []
 
