@@ -32,7 +32,8 @@ class Price:
         return self.per_gb_written + self.per_gb_processed
 
     def cost(self, gigabytes: float, retention_days: int) -> float:
-        extra = max(0, math.ceil(retention_days / 30) - math.ceil(self.included_retention_days / 30))
+        included = math.ceil(self.included_retention_days / 30)
+        extra = max(0, math.ceil(retention_days / 30) - included)
         return gigabytes * (self.per_gb + extra * self.per_gb_extra_30_days)
 
 
@@ -115,23 +116,25 @@ def describe(brief: Brief = BRIEF) -> str:
         f"{brief.slo_ms:.0f} ms)"
         for k in brief.kinds
     )
-    return "\n".join([
-        f"Platform: {brief.services} services in {', '.join(brief.languages)}, "
-        f"{len(brief.regions)} regions ({', '.join(brief.regions)}), on-call team of "
-        f"{brief.oncall}.",
-        f"Traffic: {brief.peak_requests_per_second:,.0f} requests/s at peak "
-        f"(up to {brief.region_peak_requests_per_second:,.0f} in one region), "
-        f"{brief.average_requests_per_second:,.0f}/s on average: "
-        f"{brief.requests_per_month / 1e9:,.1f} billion requests a month.",
-        f"Requests: {kinds}.",
-        f"Checkout SLO: p99 {brief.slo_ms:.0f} ms; every request times out after "
-        f"{brief.timeout_s:.0f} s.",
-        "Keep: every failed checkout and every checkout slower than the SLO; at least "
-        f"{brief.baseline_share:.0%} of ordinary requests; traces for at least "
-        f"{brief.min_retention_days} days.",
-        "PCI: card numbers, tokens, passwords and e-mail addresses never reach storage.",
-        f"Budget: ${brief.budget_per_month:,.0f} a month for stored traces, at "
-        f"{p.vendor}'s ${p.per_gb_processed:.2f} + ${p.per_gb_written:.2f} per GB "
-        f"(processed + written; {p.included_retention_days} days included, "
-        f"${p.per_gb_extra_30_days:.2f}/GB per further 30 days), as listed in {p.read}.",
-    ])
+    return "\n".join(
+        [
+            f"Platform: {brief.services} services in {', '.join(brief.languages)}, "
+            f"{len(brief.regions)} regions ({', '.join(brief.regions)}), on-call team of "
+            f"{brief.oncall}.",
+            f"Traffic: {brief.peak_requests_per_second:,.0f} requests/s at peak "
+            f"(up to {brief.region_peak_requests_per_second:,.0f} in one region), "
+            f"{brief.average_requests_per_second:,.0f}/s on average: "
+            f"{brief.requests_per_month / 1e9:,.1f} billion requests a month.",
+            f"Requests: {kinds}.",
+            f"Checkout SLO: p99 {brief.slo_ms:.0f} ms; every request times out after "
+            f"{brief.timeout_s:.0f} s.",
+            "Keep: every failed checkout and every checkout slower than the SLO; at least "
+            f"{brief.baseline_share:.0%} of ordinary requests; traces for at least "
+            f"{brief.min_retention_days} days.",
+            "PCI: card numbers, tokens, passwords and e-mail addresses never reach storage.",
+            f"Budget: ${brief.budget_per_month:,.0f} a month for stored traces, at "
+            f"{p.vendor}'s ${p.per_gb_processed:.2f} + ${p.per_gb_written:.2f} per GB "
+            f"(processed + written; {p.included_retention_days} days included, "
+            f"${p.per_gb_extra_30_days:.2f}/GB per further 30 days), as listed in {p.read}.",
+        ]
+    )

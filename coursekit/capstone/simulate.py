@@ -150,18 +150,20 @@ class Report:
     def summary(self, retention_days: int = 30) -> str:
         b = self.brief
         cost = self.cost_per_month(retention_days)
-        return "\n".join([
-            f"month {b.month}: {b.requests_per_month / 1e9:,.1f} billion requests",
-            f"kept: {self.share('failed', 'checkout'):.0%} of failed checkouts, "
-            f"{self.share('slow', 'checkout'):.0%} of slow checkouts, "
-            f"{self.share('failed'):.0%} of all failed and {self.share('slow'):.0%} of all "
-            f"slow requests, {self.share('ordinary'):.1%} of ordinary ones",
-            f"stored: {self.spans_per_month / 1e9:,.1f} billion spans, "
-            f"{self.gb_per_month:,.0f} GB a month",
-            f"cost: ${cost:,.0f} a month against a budget of ${b.budget_per_month:,.0f} "
-            f"({cost / b.budget_per_month:.0%})",
-            f"leaked secrets: {len(self.leaks)}",
-        ])
+        return "\n".join(
+            [
+                f"month {b.month}: {b.requests_per_month / 1e9:,.1f} billion requests",
+                f"kept: {self.share('failed', 'checkout'):.0%} of failed checkouts, "
+                f"{self.share('slow', 'checkout'):.0%} of slow checkouts, "
+                f"{self.share('failed'):.0%} of all failed and {self.share('slow'):.0%} of all "
+                f"slow requests, {self.share('ordinary'):.1%} of ordinary ones",
+                f"stored: {self.spans_per_month / 1e9:,.1f} billion spans, "
+                f"{self.gb_per_month:,.0f} GB a month",
+                f"cost: ${cost:,.0f} a month against a budget of ${b.budget_per_month:,.0f} "
+                f"({cost / b.budget_per_month:.0%})",
+                f"leaked secrets: {len(self.leaks)}",
+            ]
+        )
 
 
 def run(design: dict, brief: Brief = BRIEF, seed: int = 2026) -> Report:

@@ -58,7 +58,7 @@ def sdk_queue(design: dict, brief: Brief) -> str | None:
                     "OTEL_BSP_MAX_QUEUE_SIZE")  # fmt: skip
     delay_s = _number(sdk.get("OTEL_BSP_SCHEDULE_DELAY", BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]),
                       "OTEL_BSP_SCHEDULE_DELAY") / 1000  # fmt: skip
-    batch = _number(sdk.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512), "OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
+    batch = _number(sdk.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512), "the export batch size")
     rate = brief.busiest_instance_spans_per_second
     if queue < rate * delay_s:
         return (
@@ -67,7 +67,7 @@ def sdk_queue(design: dict, brief: Brief) -> str | None:
             f"so {rate * delay_s:,.0f} spans wait at once; past the queue the SDK drops spans."
         )
     if batch > queue:
-        return f"OTEL_BSP_MAX_EXPORT_BATCH_SIZE {batch:,.0f} is larger than the queue ({queue:,.0f})."
+        return f"OTEL_BSP_MAX_EXPORT_BATCH_SIZE {batch:,.0f} is over the queue ({queue:,.0f})."
     return None
 
 
@@ -116,7 +116,8 @@ def routing(design: dict, brief: Brief) -> str | None:
 
 def tail_sizing(design: dict, brief: Brief) -> str | None:
     sampler = get(design, "backend.sampler.config") or {}
-    name = next(n for n in _pipeline(sampler).get("processors") if str(n).startswith("tail_sampling"))
+    names = _pipeline(sampler).get("processors")
+    name = next(n for n in names if str(n).startswith("tail_sampling"))
     settings = get(sampler, "processors", {}).get(name) or {}
     wait = _seconds(settings.get("decision_wait", "30s"), "decision_wait")
     delay = _number(get(design, "sampling.sdk.OTEL_BSP_SCHEDULE_DELAY", 5000), "delay") / 1000
@@ -208,7 +209,8 @@ def rollout(design: dict, brief: Brief) -> str | None:
         if widths[n] < widths[n - 1]:
             return f"rollout step {n + 1} has fewer services than step {n}."
         measured = {str(m).lower() for m in steps[n - 1].get("measure") or []}
-        if widths[n] > widths[n - 1] and not ({"latency_p99"} <= measured and measured & {"cpu", "memory"}):
+        overhead = "latency_p99" in measured and measured & {"cpu", "memory"}
+        if widths[n] > widths[n - 1] and not overhead:
             return (
                 f"rollout step {n + 1} widens from {widths[n - 1]:g} to {widths[n]:g} services, "
                 f"but step {n} measures {sorted(measured) or 'nothing'}: measure the "
@@ -242,7 +244,8 @@ def baseline_share(design: dict) -> float:
         head = 0.0
     tail = 0.0
     for processor in (get(design, "backend.sampler.config.processors") or {}).values():
-        for policy in (processor or {}).get("policies") or [] if isinstance(processor, dict) else []:
+        policies = processor.get("policies") if isinstance(processor, dict) else None
+        for policy in policies or []:
             if policy.get("type") == "always_sample":
                 tail = 1.0
             if policy.get("type") == "probabilistic":

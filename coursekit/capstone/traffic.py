@@ -108,8 +108,8 @@ class _Builder:
     def db(self, service, table, parent, share, statement=None):
         attrs = {"db.system.name": "postgresql", "db.collection.name": table,
                  "db.operation.name": "SELECT",
-                 "db.query.text": statement or f"SELECT id, sku, name, price, stock, updated_at "
-                 f"FROM {table} WHERE tenant_id = $1 AND id = ANY($2) ORDER BY updated_at"}  # fmt: skip
+                 "db.query.text": statement or f"SELECT id, sku, name, price, stock, "
+                 f"updated_at FROM {table} WHERE tenant_id = $1 AND id = ANY($2)"}  # fmt: skip
         return self.span(service, f"SELECT {table}", Span.SPAN_KIND_CLIENT, attrs, parent, share)
 
     def extras(self, service, parent):
@@ -188,9 +188,9 @@ def _checkout(b: _Builder, failed: bool) -> None:
                  error="HTTP 402" if failed else None)  # fmt: skip
     if failed:
         event = psp.events.add(name="exception", time_unix_nano=psp.end_time_unix_nano)
-        event.attributes.add(key="exception.message").value.string_value = (
-            f"PaymentDeclined: card={card} email={email}"
-        )
+        event.attributes.add(
+            key="exception.message"
+        ).value.string_value = f"PaymentDeclined: card={card} email={email}"
         for span in (co, bff, root):
             span.status.code = Status.STATUS_CODE_ERROR
     orders = b.server("orders", "POST", "/orders", co, (0.86, 0.94))
@@ -208,7 +208,8 @@ ORDINARY_MS = {"browse": (40, 400), "search": (60, 500), "checkout": (150, 780)}
 
 def _duration(draw: random.Random, kind: str, stratum: str, brief: Brief) -> float:
     if stratum == "slow":
-        return brief.slo_ms + min(draw.expovariate(1 / 600), brief.timeout_s * 1000 - brief.slo_ms) + 1
+        longest = brief.timeout_s * 1000 - brief.slo_ms
+        return brief.slo_ms + min(draw.expovariate(1 / 600), longest) + 1
     if stratum == "failed" and draw.random() < 0.3:  # some failures are timeouts
         return brief.slo_ms + draw.uniform(1, brief.timeout_s * 1000 - brief.slo_ms)
     return draw.uniform(*ORDINARY_MS[kind])
@@ -222,7 +223,8 @@ def sample(brief: Brief, seed: int = 2026) -> tuple[Trace, ...]:
     clock = 1_800_000_000 * 10**9
     for kind in brief.kinds:
         ordinary = 1 - kind.failed - kind.slow
-        for stratum, size, share in zip(STRATA, SAMPLE, (ordinary, kind.failed, kind.slow)):
+        shares = (ordinary, kind.failed, kind.slow)
+        for stratum, size, share in zip(STRATA, SAMPLE, shares, strict=True):
             weight = brief.requests_per_month * kind.share * share / size
             for _ in range(size):
                 clock += draw.randrange(1, 5 * MS)

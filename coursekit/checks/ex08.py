@@ -64,7 +64,8 @@ def _judge(source, brief: Brief, month: int) -> str:
     planned = structure.baseline_share(design)
     measured = report.share("ordinary")
     n = sum(s.traces for s in report.strata.values() if s.stratum == "ordinary")
-    low = brief.baseline_share - Z * math.sqrt(brief.baseline_share * (1 - brief.baseline_share) / n)
+    p = brief.baseline_share
+    low = p - Z * math.sqrt(p * (1 - p) / n)
     if planned < brief.baseline_share or measured < low:
         raise NotYet(
             f"{where}the baseline keeps {measured:.2%} of ordinary requests (the design says "
