@@ -39,15 +39,15 @@ def _kept(report, stratum: str) -> str:
 
 def _judge(source, brief: Brief, month: int) -> str:
     _yaml_is_yaml()
+    where = f"at month {month}: " if month else ""
     try:
         design = load(source, month=month)
         found = structure.problems(design, brief)
         if found:
-            raise NotYet(found[0])
+            raise NotYet(where + found[0])
         report = run(design, brief)
     except DesignError as error:
-        raise NotYet(str(error)) from None
-    where = f"at month {month}: " if month else ""
+        raise NotYet(where + str(error)) from None
     sdk = get(design, "sampling.sdk.OTEL_TRACES_SAMPLER", "parentbased_always_on")
     if report.share("failed", "checkout") < 1:
         why = (f" Head sampling ({sdk}) decides before a checkout fails: keep every trace in "
