@@ -52,8 +52,9 @@ def merge(base, changes):
     return copy.deepcopy(changes)
 
 
-def load(source, month: int = 0) -> dict:
-    """The design as a dict (at ``month`` 6, with its ``month_6`` changes merged in)."""
+def load(source, month: int = 0, keep_month_6: bool = False) -> dict:
+    """The design as a dict (at ``month`` 6, with its ``month_6`` changes merged in; with
+    ``keep_month_6``, unmerged, as written)."""
     design, name = _parse(source)
     if not isinstance(design, dict):
         raise DesignError(f"{name} is not a design: a mapping with the parts {', '.join(PARTS)}")
@@ -66,10 +67,13 @@ def load(source, month: int = 0) -> dict:
     missing = [p for p in PARTS if not isinstance(design.get(p), dict)]
     if missing:
         raise DesignError(f"{name}: the part(s) {', '.join(missing)} are missing or empty")
+    if keep_month_6:
+        return design
     changes = design.pop("month_6", None) or {}
     if month == 6:
         if not isinstance(changes, dict):
             raise DesignError("month_6 holds changes to the parts, as a mapping")
+        changes = {k: v for k, v in changes.items() if k != "why"}  # prose, for the rubric
         design = merge(design, changes)
     return design
 
