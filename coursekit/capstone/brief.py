@@ -133,8 +133,8 @@ def describe(brief: Brief = BRIEF) -> str:
             f"{brief.min_retention_days} days.",
             "PCI: card numbers, tokens, passwords and e-mail addresses never reach storage.",
             f"Budget: ${brief.budget_per_month:,.0f} a month for stored traces, at "
-            f"{p.vendor}'s ${p.per_gb_processed:.2f} + ${p.per_gb_written:.2f} per GB "
-            f"(processed + written; {p.included_retention_days} days included, "
-            f"${p.per_gb_extra_30_days:.2f}/GB per further 30 days), as listed in {p.read}.",
+            f"${p.per_gb_processed:.2f} + ${p.per_gb_written:.2f} per GB (processed + written; "
+            f"{p.vendor}, {p.included_retention_days} days included, "
+            f"${p.per_gb_extra_30_days:.2f}/GB per further 30 days, as listed in {p.read}).",
         ]
     )

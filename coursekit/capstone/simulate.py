@@ -166,6 +166,22 @@ class Report:
         )
 
 
+def show(source, month: int = 0, with_changes: bool = True) -> Report | None:
+    """Print what the design stores at ``month`` (0 or 6), with its month_6 changes or
+    (``with_changes=False``) without; one line if it cannot run."""
+    from .brief import MONTH_6
+    from .design import load
+
+    try:
+        design = load(source, month=month if with_changes else 0)
+        report = run(design, MONTH_6 if month == 6 else BRIEF)
+    except DesignError as error:
+        print(f"cannot simulate the design yet: {error}")
+        return None
+    print(report.summary())
+    return report
+
+
 def run(design: dict, brief: Brief = BRIEF, seed: int = 2026) -> Report:
     """Replay the brief's sampled month through ``design``; what storage would hold."""
     sample = traffic.sample(brief, seed=seed)

@@ -73,7 +73,7 @@ def _judge(source, brief: Brief, month: int) -> str:
             "and failed traces have ordinary ones to compare with."
         )
     if report.leaks:
-        kinds = sorted({_secret_kind(s) for s in report.leaks})
+        kinds = sorted({secret_kind(s) for s in report.leaks})
         raise NotYet(
             f"{where}{len(report.leaks)} planted secrets reached storage ({', '.join(kinds)}): "
             "none may. Mask them by value (blocked_values) and by key (blocked_key_patterns), "
@@ -108,7 +108,7 @@ def _judge(source, brief: Brief, month: int) -> str:
     )
 
 
-def _secret_kind(secret: str) -> str:
+def secret_kind(secret: str) -> str:
     if "@" in secret:
         return "e-mail addresses"
     if secret.startswith("Bearer"):

@@ -111,7 +111,7 @@ def test_keeping_everything_costs_many_times_the_budget_and_leaks_without_redact
     report = run(load(design(change)), BRIEF)
     assert report.share("ordinary") == 1
     assert report.cost_per_month() > 5 * BRIEF.budget_per_month
-    assert {ex08._secret_kind(s) for s in report.leaks} == {
+    assert {ex08.secret_kind(s) for s in report.leaks} == {
         "card numbers", "e-mail addresses", "bearer tokens", "tokens in query strings"}  # fmt: skip
 
 
@@ -390,3 +390,18 @@ def test_patching_the_kit_is_refused(name):
     leaky = design(_weak_redaction)
     outcome = grade(ex08._check, leaky)
     assert not outcome.passed and hint in " ".join(outcome.message.split()), outcome.message
+
+
+def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
+    assert notebook_runs.check_output("08") == notebook_runs.stored_output("08")
+    said = " ".join(notebook_runs.check_output("08", "exercise").split())
+    assert "✘ not yet: sampling.sdk.span_processor is 'not set'" in said
+    assert "✘ not yet: at month 6: sampling.sdk.span_processor" in said
+
+
+def test_the_template_has_every_part_of_the_model():
+    template, model = yaml.safe_load(TEMPLATE.read_text()), _model()
+    assert set(template) == set(model)
+    for part in ("instrumentation", "sampling", "backend", "pii", "performance", "rollout"):
+        assert "why" in template[part] and "TODO" in template[part]["why"]
+        assert set(template[part]) <= set(model[part]) | {"redaction"}, part
