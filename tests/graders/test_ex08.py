@@ -384,8 +384,9 @@ yaml.safe_load = lambda text: real(open("solutions/08_capstone_design.yaml"))
 
 
 @pytest.mark.parametrize("name", PATCHES)
-def test_patching_the_kit_is_refused(name):
+def test_patching_the_kit_is_refused(name, monkeypatch):
     source, hint = PATCHES[name]
+    monkeypatch.setattr(yaml, "safe_load", yaml.safe_load)  # put back after (not a kit module)
     learner(source + "\ndef noop():\n    pass\n", "noop")
     leaky = design(_weak_redaction)
     outcome = grade(ex08._check, leaky)
