@@ -154,9 +154,9 @@ class Report:
             [
                 f"month {b.month}: {b.requests_per_month / 1e9:,.1f} billion requests",
                 f"kept: {self.share('failed', 'checkout'):.0%} of failed checkouts, "
-                f"{self.share('slow', 'checkout'):.0%} of slow checkouts, "
-                f"{self.share('failed'):.0%} of all failed and {self.share('slow'):.0%} of all "
-                f"slow requests, {self.share('ordinary'):.1%} of ordinary ones",
+                f"{self.share('slow', 'checkout'):.0%} of slow checkouts;",
+                f"  of all requests: {self.share('failed'):.0%} of failed, "
+                f"{self.share('slow'):.0%} of slow, {self.share('ordinary'):.1%} of ordinary",
                 f"stored: {self.spans_per_month / 1e9:,.1f} billion spans, "
                 f"{self.gb_per_month:,.0f} GB a month",
                 f"cost: ${cost:,.0f} a month against a budget of ${b.budget_per_month:,.0f} "
