@@ -24,7 +24,8 @@ def cost_chart(reports: dict[str, Report], title: str = "Cost a month, against t
                   annotation_text=f"budget ${budget:,.0f}",
                   annotation_position="bottom right")  # fmt: skip
     fig.update_layout(
-        title=title, template="plotly_white", height=320, margin={"t": 60, "b": 40, "l": 10},
+        title=f"{title}; dashed: the ${budget:,.0f} budget", template="plotly_white",
+        height=320, margin={"t": 60, "b": 40, "l": 10},
         xaxis={"title": "dollars a month (log scale)", "type": "log",
                "range": [1, 5]},  # $10 to $100,000
         yaxis={"autorange": "reversed"}, showlegend=False,
