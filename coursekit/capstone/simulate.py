@@ -206,7 +206,7 @@ def run(design: dict, brief: Brief = BRIEF, seed: int = 2026) -> Report:
         by_trace[received.otlp_span.trace_id].append(received)
 
     report = Report(brief)
-    stores: dict = defaultdict(SpanStore)
+    to_store: dict = defaultdict(list)
     for t in sample:
         row = report.strata.setdefault((t.kind, t.stratum), Stratum(t.kind, t.stratum))
         row.traces += 1
@@ -216,7 +216,7 @@ def run(design: dict, brief: Brief = BRIEF, seed: int = 2026) -> Report:
             continue
         row.kept += 1
         row.spans += t.weight * len(stored)
-        stores[t.kind, t.stratum].add(stored)
+        to_store[t.kind, t.stratum].extend(stored)
         blob = b"".join(s.otlp_span.SerializeToString() + repr(s.resource).encode()
                         for s in stored)  # fmt: skip
         report.leaks += [secret for secret in t.secrets if secret.encode() in blob]
@@ -230,8 +230,10 @@ def run(design: dict, brief: Brief = BRIEF, seed: int = 2026) -> Report:
                     kv.key == "http.route" and kv.value.string_value.startswith("/")
                     for kv in received.otlp_span.attributes
                 )
-    for key, store in stores.items():  # bytes as an exporter would send them, in batches
+    for key, spans in to_store.items():  # bytes as an exporter would send them, in batches
         row = report.strata[key]
+        store = SpanStore()
+        store.add(spans)
         stored_bytes = sum(r.ByteSize() for r in store.export_requests())
         row.bytes = stored_bytes * row.requests / row.traces
         store.close()
