@@ -131,7 +131,7 @@ def describe(brief: Brief = BRIEF) -> str:
             "Keep: every failed checkout and every checkout slower than the SLO; at least "
             f"{brief.baseline_share:.0%} of ordinary requests; traces for at least "
             f"{brief.min_retention_days} days.",
-            "PCI: card numbers, tokens, passwords and e-mail addresses never reach storage.",
+            "PCI: card numbers, tokens and e-mail addresses never reach storage.",
             f"Budget: ${brief.budget_per_month:,.0f} a month for stored traces, at "
             f"${p.per_gb_processed:.2f} + ${p.per_gb_written:.2f} per GB (processed + written; "
             f"{p.vendor}, {p.included_retention_days} days included, "
