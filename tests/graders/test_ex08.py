@@ -257,7 +257,7 @@ def _short_wait(d):
 
 
 WRONG = {
-    "the template, unfilled": (lambda: TEMPLATE, "sampling.sdk.span_processor is 'not set'"),
+    "unsolved": (lambda: TEMPLATE, "sampling.sdk.span_processor is 'not set'"),
     "bad YAML": (lambda: "sampling:\n  sdk: [unclosed\n", "the design is not valid YAML (line 3"),
     "not a design": (lambda: "- a list\n- of things\n", "the design is not a design"),
     "keeps nothing but a baseline": (
