@@ -31,6 +31,8 @@ PAGES = [
     "exercises/05_tail_policy.html",
     "notebooks/06_overhead.html",
     "exercises/06_trim_spans.html",
+    "notebooks/08_capstone.html",
+    "exercises/08_capstone_design.html",
     "book/checklists.html",
     "book/instructor_guide.html",
 ]
@@ -343,4 +345,27 @@ def test_the_workshop_index_opens_every_deck_and_the_guide_offline(
     view.page.get_by_role("link", name="The instructor's guide").click()
     view.page.wait_for_load_state("load")
     assert view.page.locator("h1").first.inner_text().startswith("Instructor")
+
+
+def test_lesson_08_links_its_sections_and_grades_prose_with_a_static_rubric(
+    built_book, serve, watch
+):
+    view = watch(serve(built_book))
+    plots = lesson_plots(view, "notebooks/08_capstone.html")
+    page = view.page
+    assert plots.count() == 1, "what each design costs against the budget"
+    for label in ("capstone-brief", "capstone-instrumentation", "capstone-sampling",
+                  "capstone-backend", "capstone-pii", "capstone-performance",
+                  "capstone-rollout", "capstone-costs-doubled"):  # fmt: skip
+        assert page.locator(f"[id='{label}']").count() == 1, label
+    assert "Grafana Cloud" in page.inner_text("body")
+    quiz = page.locator(".coursekit-quiz").first
+    assert answer(quiz, 0).startswith("Correct: A.")
+    view.open("exercises/08_capstone_design.html")
+    rubrics = page.locator(".coursekit-rubric")
+    assert rubrics.count() == 7, "six parts and month 6"
+    model = rubrics.first.locator("details")
+    assert not model.locator("p").is_visible()
+    model.locator("summary").click()
+    assert "Zero-code everywhere first" in model.inner_text()
     assert view.errors == [] and view.outside == []
