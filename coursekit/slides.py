@@ -69,6 +69,19 @@ def without_widget_views(nb):
     return nb
 
 
+#: A MyST target line, ``(overhead-incident)=``: the book turns it into an anchor, a deck would
+#: show it as text.
+MYST_TARGET = re.compile(r"^\([\w.:-]+\)=[ \t]*\n?", re.MULTILINE)
+
+
+def without_myst_targets(nb):
+    """Drop MyST target lines from markdown cells: links to them are the book's business."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = MYST_TARGET.sub("", cell.source)
+    return nb
+
+
 def with_notes(nb):
     """Cells tagged ``notes`` become reveal.js speaker notes, like slide type "Notes".
     A worked answer (tagged ``hide-cell``, folded in the book) becomes a fragment: it shows
@@ -109,7 +122,8 @@ def slide_cells(nb) -> dict[tuple[int, int], list[int]]:
 
 def render(notebook: Path, out_dir: Path, nb=None) -> Path:
     """Write ``notebook``'s deck into ``out_dir``; ``nb`` is its executed form, if at hand."""
-    nb = with_notes(without_widget_views(nb if nb is not None else executed([notebook])[0]))
+    nb = nb if nb is not None else executed([notebook])[0]
+    nb = with_notes(without_myst_targets(without_widget_views(nb)))
     exporter = SlidesExporter(
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from coursekit.slides import render, slide_cells
+from coursekit.slides import render, slide_cells, without_myst_targets
 from coursekit.sphinx_book import is_note, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,3 +137,14 @@ def test_a_worked_answer_shows_on_the_next_key_press_not_with_its_task():
     nb = with_notes(nbformat.v4.new_notebook(cells=[task, worked, split]))
     kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
     assert kinds == [None, "fragment", "subslide"], "a slide type the author set is kept"
+
+
+def test_myst_target_lines_stay_out_of_the_decks():
+    nb = new_notebook()
+    nb.cells = [
+        new_markdown_cell("(overhead-incident)=\n## The incident\n\nSee (this) = that."),
+        new_code_cell("(x)=1"),
+    ]
+    without_myst_targets(nb)
+    assert nb.cells[0].source == "## The incident\n\nSee (this) = that."
+    assert nb.cells[1].source == "(x)=1", "code is left alone"
