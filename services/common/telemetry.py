@@ -138,6 +138,9 @@ class ServiceTelemetry:
     #: With no provider of its own, trace through the global API: whatever SDK the
     #: process set up (``opentelemetry-instrument`` does), or nothing at all.
     global_api: bool = False
+    #: What the service started and must stop with it (a worker thread, say): called on
+    #: ``shutdown()``, before the provider flushes.
+    on_shutdown: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.provider is not None:
@@ -167,6 +170,8 @@ class ServiceTelemetry:
         self.logger.error(message, *args, extra=self._log_extra)
 
     def shutdown(self) -> None:
+        while self.on_shutdown:
+            self.on_shutdown.pop()()
         if self.provider is not None:
             self.provider.shutdown()
 
