@@ -8,7 +8,8 @@ the store (lesson 07 and exercise 07).
 - ``RedactingSpanProcessor(inner, rules)``: an SDK span processor that hands ``inner`` a
   redacted copy of every span it ends, so nothing secret leaves the process;
 - ``redacted_copy(span, value, text)``: that copy, for your own processors;
-- ``found_in_files(paths, secrets)``: which secrets still occur, byte for byte, in files.
+- ``found_in_spans``, ``found_in_received``, ``found_in_files``: how often each secret
+  still occurs, in SDK spans, in a receiver's stored spans, byte for byte in files.
 """
 
 from __future__ import annotations
@@ -92,6 +93,19 @@ class RedactingSpanProcessor(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.inner.force_flush(timeout_millis)
+
+
+def found_in_spans(spans, secrets: dict[str, str]) -> dict[str, int]:
+    """For each secret, how many times it occurs in SDK spans (names, attributes, events,
+    status, resource: everything ``to_json`` writes)."""
+    text = "\n".join(span.to_json(indent=None) for span in spans)
+    return {name: text.count(secret) for name, secret in secrets.items()}
+
+
+def found_in_received(spans, secrets: dict[str, str]) -> dict[str, int]:
+    """The same for spans a receiver stored (OTLP protobuf, and their resources)."""
+    data = b"\n".join(s.otlp_span.SerializeToString() + repr(s.resource).encode() for s in spans)
+    return {name: data.count(secret.encode()) for name, secret in secrets.items()}
 
 
 def found_in_files(paths: Iterable[str | Path], secrets: dict[str, str]) -> dict[str, int]:

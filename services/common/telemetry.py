@@ -183,14 +183,18 @@ def make_tracer_provider(
     id_generator: IdGenerator | None = None,
     sampler: Sampler | None = None,
     processor_factory=SimpleSpanProcessor,
+    span_limits=None,
 ) -> TracerProvider:
     """A provider whose resource names the service, exporting through ``processor_factory``.
 
     ``SimpleSpanProcessor`` exports as each span ends, so a notebook can read the spans
     as soon as a request returns; ``BatchSpanProcessor`` is what production uses.
+    ``span_limits``: the SDK's ``SpanLimits`` (default: read from ``OTEL_*_LIMIT``).
     """
     resource = Resource.create({SERVICE_NAME: service, "service.namespace": "shop"})
-    provider = TracerProvider(resource=resource, id_generator=id_generator, sampler=sampler)
+    provider = TracerProvider(
+        resource=resource, id_generator=id_generator, sampler=sampler, span_limits=span_limits
+    )
     if exporter is not None:
         provider.add_span_processor(processor_factory(exporter))
     return provider
