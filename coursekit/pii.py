@@ -14,6 +14,8 @@ the store (lesson 07 and exercise 07).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -93,6 +95,18 @@ class RedactingSpanProcessor(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.inner.force_flush(timeout_millis)
+
+
+@contextlib.contextmanager
+def truncation_warnings_off():
+    """The SDK logs a warning for every value it truncates to its limit: quiet, here."""
+    logger = logging.getLogger("opentelemetry.attributes")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def found_in_spans(spans, secrets: dict[str, str]) -> dict[str, int]:
