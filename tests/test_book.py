@@ -25,6 +25,8 @@ PAGES = [
     "exercises/04_business_spans.html",
     "notebooks/05_sampling.html",
     "exercises/05_tail_policy.html",
+    "notebooks/07_antipatterns.html",
+    "exercises/07_redaction_policy.html",
 ]
 
 
