@@ -104,9 +104,10 @@ def test_the_doctor_finds_each_planted_knob_and_nothing_when_fixed(runs, name):
 
 def test_thresholds_change_what_is_found(runs):
     assert not ck.doctor(runs["span_per_row"].spans, max_repeated_spans=SHOP.stock_rows).rules()
-    assert "high-cardinality-span-name" not in ck.doctor(
-        runs["ids_in_span_names"].spans, max_names_per_template=N
-    ).rules()
+    assert (
+        "high-cardinality-span-name"
+        not in ck.doctor(runs["ids_in_span_names"].spans, max_names_per_template=N).rules()
+    )
 
 
 def test_a_secret_finding_never_quotes_the_secret(runs):
