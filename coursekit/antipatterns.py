@@ -38,10 +38,10 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}", "Cookie": "session=s3ss10n-7f2a9c
 BODY = {"email": "ada@example.com"}
 #: The planted secrets, as they travel: what must be found nowhere once redacted.
 SECRETS = {
-    "card number": "4111-1111-1111-1111",
-    "bearer token": TOKEN,
-    "session cookie": "s3ss10n-7f2a9c41e8",
-    "e-mail address": "ada@example.com",
+    "card": "4111-1111-1111-1111",
+    "token": TOKEN,
+    "cookie": "s3ss10n-7f2a9c41e8",
+    "e-mail": "ada@example.com",
 }
 
 

@@ -18,6 +18,7 @@ The book leaves them out (see sphinx_book).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -41,6 +42,19 @@ def without_widget_views(nb):
             if WIDGET_VIEW in output.get("data", {}) and "text/html" in output["data"]:
                 del output["data"][WIDGET_VIEW]
     nb.metadata.pop("widgets", None)
+    return nb
+
+
+#: A MyST target, ``(label)=`` on a line of its own before a heading: the book makes it an
+#: anchor; a deck would show it as text.
+MYST_TARGET = re.compile(r"^\([\w.:-]+\)=[ \t]*\n?", re.MULTILINE)
+
+
+def without_targets(nb):
+    """Slides show no MyST target lines (the book uses them as link anchors)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = MYST_TARGET.sub("", cell.source)
     return nb
 
 
@@ -84,7 +98,8 @@ def slide_cells(nb) -> dict[tuple[int, int], list[int]]:
 
 def render(notebook: Path, out_dir: Path, nb=None) -> Path:
     """Write ``notebook``'s deck into ``out_dir``; ``nb`` is its executed form, if at hand."""
-    nb = with_notes(without_widget_views(nb if nb is not None else executed([notebook])[0]))
+    nb = nb if nb is not None else executed([notebook])[0]
+    nb = with_notes(without_targets(without_widget_views(nb)))
     exporter = SlidesExporter(
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
