@@ -223,3 +223,48 @@ def test_a_plain_delete_leaves_the_bytes_and_the_scrub_leaves_none(tmp_path):
     store.close()
     assert changed == 3 and values > 0  # the frontend spans: headers and body
     assert not any(pii.found_in_files(pii.store_files(db), ap.SECRETS).values())
+
+
+def test_scrub_removes_generated_secrets_of_every_kind_from_the_files(tmp_path):
+    """Exercise 07's generated corpus (every kind, format and place) stored, then scrubbed
+    with the exercise's solution policy: no byte of any secret left in any file."""
+    import yaml
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
+
+    from coursekit.checks import ex07
+    from services.backend.receiver import ReceivedSpan
+    from services.backend.store import to_any_value
+
+    spans, planted = ex07.corpus()
+    store = SpanStore(tmp_path / "traces.db")
+    received = []
+    for n, spec in enumerate(spans, 1):
+        proto = SpanProto(name=spec["name"], trace_id=n.to_bytes(16, "big"),
+                          span_id=n.to_bytes(8, "big"), start_time_unix_nano=n,
+                          end_time_unix_nano=n + 1)  # fmt: skip
+        proto.status.message = spec["status"]
+        for key, value in spec["attributes"].items():
+            proto.attributes.add(key=key).value.CopyFrom(to_any_value(value))
+        for event in spec["events"]:
+            added = proto.events.add(name=event["name"])
+            for key, value in event["attributes"].items():
+                added.attributes.add(key=key).value.CopyFrom(to_any_value(value))
+        received.append(ReceivedSpan(dict(spec["resource"]), "test", proto))
+    store.add(received)
+    secrets = {f"{s.what} {place}": s.secret for s, place, _ in planted}
+    files = pii.store_files(tmp_path / "traces.db")
+    assert all(pii.found_in_files(files, secrets).values())
+    config = yaml.safe_load(REDACTION_YAML.read_text())
+    redaction = config["processors"]["redaction"]
+    redaction["blocked_values"][:0] = [
+        r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
+        r'(?i)"(passw(or)?d|passwd|pwd|secret|token|api[._-]?key)"\s*:\s*"[^"]*"',
+        r"\bgh[pousr]_[A-Za-z0-9]{20,}",
+    ]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(config))
+    changed, _ = store.rewrite(Pipeline.from_collector_file(path).scrub)
+    store.close()
+    assert changed == len(spans)
+    left = {k: n for k, n in pii.found_in_files(files, secrets).items() if n}
+    assert not left, left
