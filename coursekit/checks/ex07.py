@@ -37,6 +37,9 @@ SRE_KEYS = ("http.route", "http.request.method", "http.response.status_code", "e
 SRE_EVENT_KEYS = ("exception.type",)
 INNOCENT_KEYS = ("app.note", "app.request.body", "app.debug", "message", "app.context")
 HIDDEN_SEED = 20261201
+#: The check grades on three corpora: a policy that holds by luck of some values (a
+#: password whose characters stop a pattern early) is caught on another.
+HIDDEN_SEEDS = (HIDDEN_SEED, 20261202, 20261203)
 SAMPLE_SEED = 7
 
 
@@ -333,16 +336,27 @@ def _text(span: dict) -> str:
 
 
 def _encodings(text: str) -> tuple[str, ...]:
-    """Reversible disguises of a secret: reversed, base64, hex. Not redaction."""
+    """Disguises of a secret that give it away: reversed, base64, hex. Not redaction."""
     raw = text.encode()
     return (text[::-1], base64.b64encode(raw).decode().rstrip("="),
             base64.urlsafe_b64encode(raw).decode().rstrip("="), raw.hex())  # fmt: skip
+
+
+def _half_shown(text: str, squeezed: str) -> bool:
+    """Every other character kept (a mask over half of it): the letters and digits of
+    either half, in a row, in the output with its mask characters squeezed out."""
+    for half in (text[0::2], text[1::2]):
+        letters = re.sub(r"[^A-Za-z0-9]", "", half)
+        if len(letters) >= 6 and letters in squeezed:
+            return True
+    return False
 
 
 def _survivors(stored: list[dict], planted) -> list:
     """(secret, place, disguised) for each planted secret still in what was stored."""
     whole = "\n".join(_text(s) for s in stored)
     numbers = re.sub(r"[^\d\n]", "", whole)  # a card's digits, whatever separates them
+    squeezed = re.sub(r"[^A-Za-z0-9\n]", "", whole)
     found = []
     for secret, place, _index in planted:
         if secret.kind == "a card number":
@@ -352,7 +366,13 @@ def _survivors(stored: list[dict], planted) -> list:
         else:  # any 8 characters of a password or token in a row are a leak
             text = secret.secret
             leaked = any(text[i : i + 8] in whole for i in range(len(text) - 7))
-        disguised = not leaked and any(e in whole for e in _encodings(secret.secret))
+        disguised = not leaked and (
+            any(e in whole for e in _encodings(secret.secret))
+            or (
+                secret.kind not in ("a card number", "an e-mail address")
+                and _half_shown(secret.secret, squeezed)
+            )
+        )
         if leaked or disguised:
             found.append((secret, place, disguised))
     return found
@@ -388,8 +408,9 @@ def _sre_problem(given: list[dict], stored: list[dict]) -> str | None:
 
 def _place_hint(secret: Secret, place: str, disguised: bool = False) -> str:
     if disguised:
-        return (f"{secret.what} {place} survived, reversed or encoded (base64, hex): that "
-                "can be undone, so it is not redaction. Mask or hash it.")  # fmt: skip
+        return (f"{secret.what} {place} survived, reversed, encoded (base64, hex) or half "
+                "masked: that gives it away, so it is not redaction. Mask or hash all of "
+                "it.")  # fmt: skip
     extra = {
         "under an innocent key": " Keys lie: match the value itself, whatever the key "
         "(blocked_values, or a regular expression over every value).",
@@ -404,26 +425,30 @@ def _place_hint(secret: Secret, place: str, disguised: bool = False) -> str:
     return f"{secret.what} {place} survived.{extra}"
 
 
-def grade(policy, seed: int = HIDDEN_SEED) -> str:
+def grade(policy, seeds=HIDDEN_SEEDS) -> str:
     run = runner(policy)
-    given, planted = corpus(seed)
-    stored = run(json.loads(json.dumps(given)))
-    problem = _sre_problem(given, stored)
-    left = _survivors(stored, planted)
-    if left and seed != SAMPLE_SEED:
-        sample_given, sample_planted = corpus(SAMPLE_SEED)
-        if not _survivors(run(sample_given), sample_planted):
-            raise NotYet(
-                f"your policy cleans the sample, yet on other spans {left[0][0].what} "
-                f"{left[0][1]} survived: match the format of a secret, not the values you saw."
-            )
-    if problem:
-        raise NotYet(problem)
-    if left:
-        raise NotYet(_place_hint(*left[0]) + (f" ({len(left)} secrets survived in all.)"
-                                              if len(left) > 1 else ""))  # fmt: skip
+    planted_in_all = 0
+    for seed in seeds:
+        given, planted = corpus(seed)
+        stored = run(json.loads(json.dumps(given)))
+        problem = _sre_problem(given, stored)
+        left = _survivors(stored, planted)
+        if left and seed != SAMPLE_SEED:
+            sample_given, sample_planted = corpus(SAMPLE_SEED)
+            if not _survivors(run(sample_given), sample_planted):
+                raise NotYet(
+                    f"your policy cleans the sample, yet on other spans {left[0][0].what} "
+                    f"{left[0][1]} survived: match the format of a secret, not the values "
+                    "you saw."
+                )
+        if problem:
+            raise NotYet(problem)
+        if left:
+            raise NotYet(_place_hint(*left[0]) + (f" ({len(left)} secrets survived in all.)"
+                                                  if len(left) > 1 else ""))  # fmt: skip
+        planted_in_all += len(planted)
     kinds = len({s.what for s, _, _ in planted})
-    return (f"none of {len(planted)} secrets ({kinds} kinds and formats, in {len(PLACES)} "
+    return (f"none of {planted_in_all} secrets ({kinds} kinds and formats, in {len(PLACES)} "
             f"kinds of place) survived, and every span kept what an SRE needs.")  # fmt: skip
 
 

@@ -136,6 +136,9 @@ def redaction_policy():
         "summary": "debug",
     }}
 """,
+    "hashed, not masked (sha1, the Collector's hash_function)": SOLUTION.replace(
+        "return {", 'return {"hash_function": "sha1", '
+    ),
     "a function over plain spans": FUNCTION,
     "an SDK SpanProcessor": PROCESSOR,
 }
@@ -214,12 +217,20 @@ def redaction_policy():
         'text = pattern.sub("[REDACTED]", text)',
         "text = pattern.sub(lambda m: m.group(0)[::-1], text)").replace(
         'return "[REDACTED]"', "return value[::-1] if isinstance(value, str) else value"),
-        "reversed or encoded (base64, hex): that can be undone"),
+        "survived, reversed, encoded (base64, hex) or half masked"),
     "cheat: base64 instead of a mask": (FUNCTION.replace(
         'text = pattern.sub("[REDACTED]", text)',
         "text = pattern.sub(lambda m: __import__('base64').b64encode(m.group(0).encode())"
         ".decode(), text)"),
-        "card number (16 digits) under its usual key survived, reversed or encoded"),
+        "card number (16 digits) under its usual key survived, reversed, encoded"),
+    "cheat: keep every other character": (FUNCTION.replace(
+        'text = pattern.sub("[REDACTED]", text)',
+        "text = pattern.sub(lambda m: half(m.group(0)), text)").replace(
+        'return "[REDACTED]"', "return [half(v) for v in value] if isinstance(value, list) "
+        "else half(str(value))").replace(
+        "def scrub(text):", "def half(text):\n    return ''.join(c if i % 2 else '*' for i, "
+        "c in enumerate(text))\n\ndef scrub(text):"),
+        "survived, reversed, encoded (base64, hex) or half masked"),
     "cheat: prints the passed line": ("""
 def redaction_policy():
     print("✔ passed: none of 82 secrets survived")
