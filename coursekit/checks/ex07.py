@@ -19,6 +19,7 @@ messages. None may survive, and the attributes an SRE needs must come out unchan
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import random
 import re
@@ -336,16 +337,19 @@ def _text(span: dict) -> str:
 
 
 def _encodings(text: str) -> tuple[str, ...]:
-    """Disguises of a secret that give it away: reversed, base64, hex. Not redaction."""
+    """Disguises of a secret that give it away: reversed, base64, hex, ROT13. Not
+    redaction."""
     raw = text.encode()
     return (text[::-1], base64.b64encode(raw).decode().rstrip("="),
-            base64.urlsafe_b64encode(raw).decode().rstrip("="), raw.hex())  # fmt: skip
+            base64.urlsafe_b64encode(raw).decode().rstrip("="), raw.hex(),
+            codecs.encode(text, "rot13"))  # fmt: skip
 
 
 def _half_shown(text: str, squeezed: str) -> bool:
-    """Every other character kept (a mask over half of it): the letters and digits of
-    either half, in a row, in the output with its mask characters squeezed out."""
-    for half in (text[0::2], text[1::2]):
+    """Every other character kept (a mask over half of it), or all of them with something
+    between: the letters and digits of the secret or of either half, in a row, in the
+    output with everything else squeezed out."""
+    for half in (text, text[0::2], text[1::2]):
         letters = re.sub(r"[^A-Za-z0-9]", "", half)
         if len(letters) >= 6 and letters in squeezed:
             return True
@@ -408,9 +412,9 @@ def _sre_problem(given: list[dict], stored: list[dict]) -> str | None:
 
 def _place_hint(secret: Secret, place: str, disguised: bool = False) -> str:
     if disguised:
-        return (f"{secret.what} {place} survived, reversed, encoded (base64, hex) or half "
-                "masked: that gives it away, so it is not redaction. Mask or hash all of "
-                "it.")  # fmt: skip
+        return (f"{secret.what} {place} survived, reversed, encoded (base64, hex, ROT13), "
+                "spread out or half masked: that gives it away, so it is not redaction. "
+                "Mask or hash all of it.")  # fmt: skip
     extra = {
         "under an innocent key": " Keys lie: match the value itself, whatever the key "
         "(blocked_values, or a regular expression over every value).",

@@ -217,7 +217,7 @@ def redaction_policy():
         'text = pattern.sub("[REDACTED]", text)',
         "text = pattern.sub(lambda m: m.group(0)[::-1], text)").replace(
         'return "[REDACTED]"', "return value[::-1] if isinstance(value, str) else value"),
-        "survived, reversed, encoded (base64, hex) or half masked"),
+        "spread out or half masked: that gives it away"),
     "cheat: base64 instead of a mask": (FUNCTION.replace(
         'text = pattern.sub("[REDACTED]", text)',
         "text = pattern.sub(lambda m: __import__('base64').b64encode(m.group(0).encode())"
@@ -230,7 +230,16 @@ def redaction_policy():
         "else half(str(value))").replace(
         "def scrub(text):", "def half(text):\n    return ''.join(c if i % 2 else '*' for i, "
         "c in enumerate(text))\n\ndef scrub(text):"),
-        "survived, reversed, encoded (base64, hex) or half masked"),
+        "spread out or half masked: that gives it away"),
+    "cheat: ROT13": (FUNCTION.replace(
+        'text = pattern.sub("[REDACTED]", text)',
+        "text = pattern.sub(lambda m: __import__('codecs').encode(m.group(0), 'rot13'), text)"),
+        "a card number (16 digits) under its usual key survived. Mask the whole value"),
+    "cheat: a space between every character": (FUNCTION.replace(
+        'text = pattern.sub("[REDACTED]", text)',
+        "text = pattern.sub(lambda m: ' '.join(m.group(0)) if any(c.isalpha() for c in "
+        "m.group(0)) else '[REDACTED]', text)"),
+        "survived, reversed, encoded"),
     "cheat: prints the passed line": ("""
 def redaction_policy():
     print("✔ passed: none of 82 secrets survived")
