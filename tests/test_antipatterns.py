@@ -268,3 +268,17 @@ def test_scrub_removes_generated_secrets_of_every_kind_from_the_files(tmp_path):
     assert changed == len(spans)
     left = {k: n for k, n in pii.found_in_files(files, secrets).items() if n}
     assert not left, left
+
+
+def test_the_shop_command_plants_each_anti_pattern_by_flag():
+    from services.__main__ import config_from, parser
+
+    plain = config_from(parser().parse_args([]))
+    assert plain == ShopConfig()
+    every = config_from(parser().parse_args([
+        "--span-per-row", "--ids-in-span-names", "--fraud-check", "--spans-carry-secrets",
+    ]))  # fmt: skip
+    assert every == ShopConfig(span_per_row=True, ids_in_span_names=True, fraud_check=True,
+                               spans_carry_secrets=True)  # fmt: skip
+    fixed = config_from(parser().parse_args(["--fraud-check", "--job-carries-context"]))
+    assert fixed.fraud_check and not fixed.background_job_loses_context
