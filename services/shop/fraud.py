@@ -60,11 +60,10 @@ class FraudScorer:
     async def _work(self) -> None:
         while True:
             order, carrier, answer = await self._queue.get()
-            # planted: with no context from the job, the worker's own (empty) one is used
-            parent = None if self._loses_context else propagate.extract(carrier)
+            # A job with no traceparent gives an empty context: the span starts a new trace.
             with self._tracer.start_as_current_span(
                 "score fraud",
-                context=parent,
+                context=propagate.extract(carrier),
                 attributes={"app.order.id": order["order_id"]},
             ):
                 await asyncio.sleep(self._work_ms() / 1000)
@@ -76,8 +75,9 @@ class FraudScorer:
         with self._lock:
             if self._loop is None:
                 self._start()
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)  # the job's "headers"; the planted bug ignores them
+        carrier: dict[str, str] = {}  # the job's "headers"
+        if not self._loses_context:  # planted: without it, the job carries no traceparent
+            propagate.inject(carrier)
         answer: concurrent.futures.Future = concurrent.futures.Future()
         self._loop.call_soon_threadsafe(self._queue.put_nowait, (order, carrier, answer))
         return answer.result(timeout=timeout)
