@@ -7,7 +7,7 @@ BOOK   := build/book/_build/html
 UV_VERSION = $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.txt)
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: course setup lock book lab slides test check grade exercises refresh text lint \
+.PHONY: course setup lock book lab slides workshop test check grade exercises refresh text lint \
 	format measure clean
 
 course: book ## Set up, build the executed book, and say where to open it
@@ -40,6 +40,9 @@ lab: setup ## Open the lessons in JupyterLab (the quickest way in)
 
 slides: setup ## Render every lesson as an offline reveal.js deck in build/slides/
 	$(BIN)/python -m coursekit.slides notebooks/*.ipynb --out build/slides
+
+workshop: setup ## Every deck with speaker notes, the book and an index, offline: build/workshop/
+	$(BIN)/python -m coursekit.workshop --out build/workshop
 
 test: setup ## Run every test: shop, kit, notebooks, graders, book, browser (in parallel)
 	$(BIN)/python -m pytest -n 4

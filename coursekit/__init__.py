@@ -4,6 +4,7 @@ Lessons import what they show from here; the teaching itself stays in the notebo
 Importing the kit switches plotly to a renderer that needs no network (see plotly_offline).
 """
 
+from .checklist import checklists
 from .compare import gained_chart, gained_table
 from .doctor import doctor as doctor  # the trace doctor (lesson 07)
 from .explore import critical_path, explore
@@ -23,6 +24,7 @@ use_offline_renderer()
 __all__ = [
     "SpanRecord",
     "by_trace",
+    "checklists",
     "critical_path",
     "explore",
     "gained_chart",

@@ -33,6 +33,30 @@ from .sphinx_book import is_note
 TEMPLATES = Path(__file__).parent / "templates"
 REVEAL_JS = Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ROOT = Path(__file__).resolve().parent.parent
+LINK = re.compile(r'<a href="([^":#]+)(#[^"]*)?">(.*?)</a>', re.DOTALL)
+
+
+def local_links(body: str, notebook: Path, out_dir: Path) -> str:
+    """Relative links of a deck, made to work from ``out_dir``: a link to another lesson
+    goes to its deck (or becomes plain text while that lesson does not exist); a link to
+    a file of the repository (``../examples/x.py``) goes to a copy beside the decks."""
+
+    def fix(match: re.Match) -> str:
+        href, fragment, text = match.group(1), match.group(2) or "", match.group(3)
+        target = (notebook.parent / href).resolve()
+        if href.endswith(".ipynb"):
+            if not target.exists():
+                return text
+            return f'<a href="{target.stem}.slides.html">{text}</a>'
+        if target.is_file() and target.is_relative_to(ROOT):
+            copy = out_dir / target.relative_to(ROOT)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, copy)
+            return f'<a href="{copy.relative_to(out_dir).as_posix()}{fragment}">{text}</a>'
+        return match.group(0)
+
+    return LINK.sub(fix, body)
 
 
 def without_widget_views(nb):
@@ -42,19 +66,6 @@ def without_widget_views(nb):
             if WIDGET_VIEW in output.get("data", {}) and "text/html" in output["data"]:
                 del output["data"][WIDGET_VIEW]
     nb.metadata.pop("widgets", None)
-    return nb
-
-
-#: A MyST target, ``(label)=`` on a line of its own before a heading: the book makes it an
-#: anchor; a deck would show it as text.
-MYST_TARGET = re.compile(r"^\([\w.:-]+\)=[ \t]*\n?", re.MULTILINE)
-
-
-def without_targets(nb):
-    """Slides show no MyST target lines (the book uses them as link anchors)."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = MYST_TARGET.sub("", cell.source)
     return nb
 
 
@@ -98,8 +109,7 @@ def slide_cells(nb) -> dict[tuple[int, int], list[int]]:
 
 def render(notebook: Path, out_dir: Path, nb=None) -> Path:
     """Write ``notebook``'s deck into ``out_dir``; ``nb`` is its executed form, if at hand."""
-    nb = nb if nb is not None else executed([notebook])[0]
-    nb = with_notes(without_targets(without_widget_views(nb)))
+    nb = with_notes(without_widget_views(nb if nb is not None else executed([notebook])[0]))
     exporter = SlidesExporter(
         template_name="offline_reveal",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -115,7 +125,7 @@ def render(notebook: Path, out_dir: Path, nb=None) -> Path:
         shutil.copytree(REVEAL_JS / part, out_dir / "reveal.js" / part, dirs_exist_ok=True)
     shutil.copyfile(PLOTLY_JS, out_dir / PLOTLY_JS.name)
     deck = out_dir / f"{notebook.stem}.slides.html"
-    deck.write_text(body, encoding="utf-8")
+    deck.write_text(local_links(body, notebook.resolve(), out_dir), encoding="utf-8")
     return deck
 
 

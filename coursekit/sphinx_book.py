@@ -10,6 +10,8 @@
   instructor's slides; the notebooks are read through ``read_notebook``, which tags it
   ``remove-cell``, the tag myst-nb already skips.
 - Adds ``coursekit.css``: tables that fit the page's column.
+- Sets up ``sphinx_reference``: the Reference part's directives, and links to lessons
+  the course plans but the book does not hold yet.
 """
 
 from __future__ import annotations
@@ -75,4 +77,5 @@ def setup(app):
     app.connect("html-page-context", _page_scripts)
     app.connect("build-finished", _copy_plotly)
     app.add_css_file("coursekit.css")
+    app.setup_extension(f"{__package__}.sphinx_reference")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -144,14 +144,17 @@ def turn(variant: Variant, spans: int) -> None:
 class Progress:
     """One line on stderr, rewritten in place on a terminal, every few rounds otherwise."""
 
-    def __init__(self, rounds: int, seconds: float) -> None:
+    def __init__(self, rounds: int, seconds: float, quiet: bool = False) -> None:
         self.rounds, self.seconds, self.tty = rounds, seconds, sys.stderr.isatty()
+        self.quiet = quiet
         self.started = time.monotonic()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def show(self, done: int, last: bool = False) -> None:
+        if self.quiet:  # a caller that reports progress itself (the lesson)
+            return
         elapsed = self.elapsed()
         left = elapsed / done * (self.rounds - done) if done else self.seconds
         left = 0 if last else min(left, max(0.0, self.seconds - elapsed))
@@ -163,7 +166,9 @@ class Progress:
         sys.stderr.flush()
 
 
-def measure(rounds: int, spans: int, seconds: float, seed: int) -> list[Variant]:
+def measure(
+    rounds: int, spans: int, seconds: float, seed: int, progress: bool = True
+) -> list[Variant]:
     # A full Batch queue logs a warning per drop burst; the drops are counted instead.
     logging.getLogger("opentelemetry.sdk._shared_internal").setLevel(logging.ERROR)
     measured = variants()
@@ -174,7 +179,7 @@ def measure(rounds: int, spans: int, seconds: float, seed: int) -> list[Variant]
         if variant.exporter is not None:
             variant.exporter.exported = 0
     order = random.Random(seed)
-    progress = Progress(rounds, seconds)
+    progress = Progress(rounds, seconds, quiet=not progress)
     progress.show(0)
     done = 0
     while done < rounds and (done == 0 or progress.elapsed() < seconds):

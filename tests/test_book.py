@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from coursekit import mistakes
 from coursekit.book_build import executed
+from coursekit.checklist import load as load_checklists
 from coursekit.slides import render, slide_cells
 from coursekit.sphinx_book import is_note
+from coursekit.workshop import assemble
+from tests.links import broken_links
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
@@ -25,8 +29,14 @@ PAGES = [
     "exercises/04_business_spans.html",
     "notebooks/05_sampling.html",
     "exercises/05_tail_policy.html",
+    "notebooks/06_overhead.html",
+    "exercises/06_trim_spans.html",
     "notebooks/07_antipatterns.html",
     "exercises/07_redaction_policy.html",
+    "notebooks/08_capstone.html",
+    "exercises/08_capstone_design.html",
+    "book/checklists.html",
+    "book/instructor_guide.html",
 ]
 
 
@@ -155,6 +165,20 @@ def test_lesson_05_charts_and_the_sdk_or_collector_quiz(built_book, serve, watch
     assert view.errors == []
 
 
+def test_lesson_06_chart_calculator_and_quizzes(built_book, serve, watch):
+    view = watch(serve(built_book))
+    plots = lesson_plots(view, "notebooks/06_overhead.html")
+    page = view.page
+    assert plots.count() == 1, "the percentiles of the five variants"
+    text = page.inner_text("body")
+    assert "1000 spans in the burst, 256 exported, 744 dropped" in text
+    assert "Simple: 9 exports per checkout on the request threads" in text
+    assert "stays 50 ms under the 300 ms SLO" in text, "the calculator's static form"
+    quiz = page.locator(".coursekit-quiz").first
+    assert answer(quiz, 3).startswith("Correct: D.")
+    assert view.errors == []
+
+
 # The union of the boxes of what the current slide shows, in view pixels (reveal scales the
 # slide; bounding boxes are after scaling). A box that scrolls (an output, a table) counts
 # as its own size, not its content's; the slide itself scrolling does not count: content
@@ -271,3 +295,79 @@ def test_speaker_notes_are_in_the_deck_and_not_in_the_book(book_out, built_book,
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     for note in notes:
         assert words(note) not in text, f"a speaker note shows in the book: {note[:80]!r}"
+
+
+def test_every_internal_link_of_the_book_leads_to_a_page_and_anchor(built_book):
+    """Sphinx's -n -W catches a dangling {ref} or {doc}; this reads the HTML it wrote."""
+    assert broken_links(built_book) == []
+
+
+def test_the_checklists_page_links_every_item_to_its_section(built_book):
+    page = (built_book / "book" / "checklists.html").read_text()
+    data = load_checklists()
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    for checklist in data.lists:
+        assert checklist.title in text
+    assert text.count("☐") == len(data.items)
+    for ref in {ref for item in data.items for ref in item.refs}:
+        lesson = data.lesson_of(ref)
+        if (built_book / f"{lesson}.html").exists():
+            assert f'href="../{lesson}.html#{ref}"' in page, ref
+        else:  # a lesson not in this book yet: its section's label, as text
+            assert f"{ref} (lesson {lesson.split('/')[-1][:2]}, to come)" in text
+
+
+def test_the_instructor_guide_lists_each_graders_mistakes(built_book):
+    page = (built_book / "book" / "instructor_guide.html").read_text()
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    for exercise in mistakes.exercises():
+        assert f"Exercise {exercise.number}: {exercise.title}" in text
+        for mistake in exercise.honest:
+            assert f"…{' '.join(mistake.hint.split())}…" in text, mistake.name
+    assert "Half-day agenda" in text and "Full-day agenda" in text
+    assert "05. Sampling" in text, "the lesson lengths table"
+
+
+def test_the_workshop_index_opens_every_deck_and_the_guide_offline(
+    book_out, tmp_path, serve, watch
+):
+    out = tmp_path / "workshop"
+    index = assemble(out, book_out)
+    assert broken_links(out) == []
+    view = watch(serve(out))
+    view.open(index.name)
+    decks = view.page.locator("a.deck")
+    hrefs = [decks.nth(i).get_attribute("href") for i in range(decks.count())]
+    assert hrefs == [f"{p.stem}.slides.html" for p in LESSONS]
+    for href in hrefs:
+        view.open(href)
+        view.page.wait_for_function("window.Reveal && Reveal.isReady && Reveal.isReady()")
+        assert view.page.locator("aside.notes").count() >= 1, f"{href} has speaker notes"
+    view.open(index.name)
+    view.page.get_by_role("link", name="The instructor's guide").click()
+    view.page.wait_for_load_state("load")
+    assert view.page.locator("h1").first.inner_text().startswith("Instructor")
+
+
+def test_lesson_08_links_its_sections_and_grades_prose_with_a_static_rubric(
+    built_book, serve, watch
+):
+    view = watch(serve(built_book))
+    plots = lesson_plots(view, "notebooks/08_capstone.html")
+    page = view.page
+    assert plots.count() == 1, "what each design costs against the budget"
+    for label in ("capstone-brief", "capstone-instrumentation", "capstone-sampling",
+                  "capstone-backend", "capstone-pii", "capstone-performance",
+                  "capstone-rollout", "capstone-costs-doubled"):  # fmt: skip
+        assert page.locator(f"[id='{label}']").count() == 1, label
+    assert "Grafana Cloud" in page.inner_text("body")
+    quiz = page.locator(".coursekit-quiz").first
+    assert answer(quiz, 0).startswith("Correct: A.")
+    view.open("exercises/08_capstone_design.html")
+    rubrics = page.locator(".coursekit-rubric")
+    assert rubrics.count() == 7, "six parts and month 6"
+    model = rubrics.first.locator("details")
+    assert not model.locator("p").is_visible()
+    model.locator("summary").click()
+    assert "Zero-code everywhere first" in model.inner_text()
+    assert view.errors == [] and view.outside == []

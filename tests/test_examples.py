@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from services import start_receiver
+from services.common.http import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -35,12 +36,6 @@ def receiver():
     running = start_receiver()
     yield running
     running.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def example_env(receiver, **more: str) -> dict[str, str]:

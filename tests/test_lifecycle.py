@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
 import requests
 from flask import Flask
 
+from services.common.http import FREE_PORT_RANGE, free_port
 from services.common.lifecycle import Group, Lifecycle, ThreadServer, running, stop_all
 
 
@@ -53,3 +55,12 @@ def test_stop_all_stops_what_is_still_running():
     assert running(LeftRunning) == servers
     stop_all(LeftRunning)
     assert not any(server.running for server in servers) and not running(LeftRunning)
+
+
+def test_free_ports_come_from_below_the_ephemeral_range_whatever_a_lesson_seeds():
+    random.seed(42)
+    first = [free_port() for _ in range(5)]
+    random.seed(42)
+    again = [free_port() for _ in range(5)]
+    assert all(port in FREE_PORT_RANGE for port in first + again)
+    assert first != again, "two notebooks that seed random must not pick the same ports"

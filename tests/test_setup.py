@@ -54,6 +54,7 @@ def test_the_book_executes_every_notebook_its_toc_names():
     names = {p.relative_to(ROOT).as_posix() for p in book_build.toc_notebooks()}
     on_disk = {p.relative_to(ROOT).as_posix() for p in ROOT.glob("notebooks/*.ipynb")}
     on_disk |= {p.relative_to(ROOT).as_posix() for p in ROOT.glob("exercises/*.ipynb")}
+    on_disk |= {p.relative_to(ROOT).as_posix() for p in ROOT.glob("book/*.ipynb")}
     assert names == on_disk
 
 

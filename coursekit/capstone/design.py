@@ -1,0 +1,97 @@
+"""A learner's design: one YAML file, read and merged, or one clear line saying why not.
+
+The file has the six parts of the brief (``instrumentation``, ``sampling``, ``backend``,
+``pii``, ``performance``, ``rollout``), each with its settings and a ``why:`` in prose,
+and an optional ``month_6`` section: the changes for the "storage costs doubled"
+scenario, merged over the rest (mappings key by key, anything else replaced).
+The Collector configurations inside it are real Collector YAML; YAML anchors let the
+``pii`` part's redaction settings be the ones the agent's Collector runs.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+PARTS = ("instrumentation", "sampling", "backend", "pii", "performance", "rollout")
+TIERS = ("agent", "gateway", "sampler")
+
+
+class DesignError(ValueError):
+    """A design the checks cannot read; the message says where and why, in one line."""
+
+
+def _parse(source) -> tuple[object, str]:
+    if isinstance(source, dict):
+        return copy.deepcopy(source), "the design"
+    text, name = str(source), "the design"
+    if "\n" not in text:
+        path = Path(text)
+        try:
+            text, name = path.read_text(encoding="utf-8"), path.name
+        except OSError as error:
+            raise DesignError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return yaml.safe_load(text), name
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or "cannot parse it"
+        raise DesignError(f"{name} is not valid YAML{where}: {problem}") from None
+
+
+def merge(base, changes):
+    """``changes`` over ``base``: mappings merged key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(changes, dict):
+        out = dict(base)
+        for key, value in changes.items():
+            out[key] = merge(base.get(key), value)
+        return out
+    return copy.deepcopy(changes)
+
+
+def load(source, month: int = 0, keep_month_6: bool = False) -> dict:
+    """The design as a dict (at ``month`` 6, with its ``month_6`` changes merged in; with
+    ``keep_month_6``, unmerged, as written)."""
+    design, name = _parse(source)
+    if not isinstance(design, dict):
+        raise DesignError(f"{name} is not a design: a mapping with the parts {', '.join(PARTS)}")
+    unknown = set(design) - {*PARTS, "month_6"}
+    if "brief" in unknown:
+        raise DesignError("the design may not change the brief: its numbers are the check's")
+    if unknown:
+        raise DesignError(f"{name}: unknown part(s) {', '.join(sorted(map(str, unknown)))}; "
+                          f"the parts are {', '.join(PARTS)} and month_6")  # fmt: skip
+    missing = [p for p in PARTS if not isinstance(design.get(p), dict)]
+    if missing:
+        raise DesignError(f"{name}: the part(s) {', '.join(missing)} are missing or empty")
+    if keep_month_6:
+        return design
+    changes = design.pop("month_6", None) or {}
+    if month == 6:
+        if not isinstance(changes, dict):
+            raise DesignError("month_6 holds changes to the parts, as a mapping")
+        changes = {k: v for k, v in changes.items() if k != "why"}  # prose, for the rubric
+        design = merge(design, changes)
+    return design
+
+
+def get(design: dict, path: str, default=None):
+    """A nested value by dotted path ("backend.sampler.config"), or ``default``."""
+    node = design
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def require(design: dict, path: str, kind: type | tuple, example: str):
+    """A nested value that must be there and of ``kind``, else a DesignError with an example."""
+    value = get(design, path)
+    if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        raise DesignError(f"{path} is {'missing' if value is None else repr(value)}: "
+                          f"it should be like {example}")  # fmt: skip
+    return value
