@@ -34,6 +34,7 @@ SLOW = {
     "test_examples.py": "runs each example as a real process, gunicorn included",
     "test_fuzz_receiver.py": "sends hundreds of generated malformed bodies (Hypothesis)",
     "test_redaction.py": "sends 10,000 generated secrets through OTLP",
+    "test_antipatterns.py": "a shop per anti-pattern, export on a slow backend, the doctor run",
 }
 # Tests that must share one xdist worker: the book's tests share one build, and nbval's
 # cells of one notebook run in order in one kernel. Every other test is spread on its own.

@@ -31,6 +31,8 @@ PAGES = [
     "exercises/05_tail_policy.html",
     "notebooks/06_overhead.html",
     "exercises/06_trim_spans.html",
+    "notebooks/07_antipatterns.html",
+    "exercises/07_redaction_policy.html",
     "notebooks/08_capstone.html",
     "exercises/08_capstone_design.html",
     "book/checklists.html",

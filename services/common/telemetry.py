@@ -138,6 +138,9 @@ class ServiceTelemetry:
     #: With no provider of its own, trace through the global API: whatever SDK the
     #: process set up (``opentelemetry-instrument`` does), or nothing at all.
     global_api: bool = False
+    #: What the service started and must stop with it (a worker thread, say): called on
+    #: ``shutdown()``, before the provider flushes.
+    on_shutdown: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.provider is not None:
@@ -167,6 +170,8 @@ class ServiceTelemetry:
         self.logger.error(message, *args, extra=self._log_extra)
 
     def shutdown(self) -> None:
+        while self.on_shutdown:
+            self.on_shutdown.pop()()
         if self.provider is not None:
             self.provider.shutdown()
 
@@ -178,14 +183,18 @@ def make_tracer_provider(
     id_generator: IdGenerator | None = None,
     sampler: Sampler | None = None,
     processor_factory=SimpleSpanProcessor,
+    span_limits=None,
 ) -> TracerProvider:
     """A provider whose resource names the service, exporting through ``processor_factory``.
 
     ``SimpleSpanProcessor`` exports as each span ends, so a notebook can read the spans
     as soon as a request returns; ``BatchSpanProcessor`` is what production uses.
+    ``span_limits``: the SDK's ``SpanLimits`` (default: read from ``OTEL_*_LIMIT``).
     """
     resource = Resource.create({SERVICE_NAME: service, "service.namespace": "shop"})
-    provider = TracerProvider(resource=resource, id_generator=id_generator, sampler=sampler)
+    provider = TracerProvider(
+        resource=resource, id_generator=id_generator, sampler=sampler, span_limits=span_limits
+    )
     if exporter is not None:
         provider.add_span_processor(processor_factory(exporter))
     return provider

@@ -10,10 +10,12 @@ from flask import jsonify, request
 from opentelemetry import trace
 
 from ..common.http import post, post_without_tracing
+from ..common.jitter import Jitter
 from ..common.service_app import create_service_app
 from ..common.telemetry import ServiceTelemetry
 from .catalog import CATALOG, CUSTOMER_TIERS
 from .config import ShopConfig
+from .fraud import FraudScorer
 
 
 def price(item: str, quantity: int, config: ShopConfig) -> float:
@@ -59,6 +61,11 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
     order_numbers = itertools.count(1)
     lock = threading.Lock()
     call = call_for(config)
+    scorer = None
+    if config.fraud_check:
+        work_ms = Jitter(config.seed + 5, config.base_latency_ms).work_ms
+        scorer = FraudScorer(telemetry.tracer, config.background_job_loses_context, work_ms)
+        telemetry.on_shutdown.append(scorer.stop)
 
     @app.post("/orders")
     def place_order():
@@ -68,6 +75,8 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         amount = price_order(cart, config, telemetry.tracer)
         order = {**cart, "order_id": order_id, "amount": amount}
         server_span = trace.get_current_span()
+        if config.ids_in_span_names:  # planted: the raw path, not the route, names the span
+            server_span.update_name(f"POST /orders/{order_id}")
         if config.manual_spans:
             server_span.set_attributes(describe_order(order))
         telemetry.info("order %s: %d x %s, %.2f", order_id, cart["quantity"], cart["item"], amount)
@@ -76,6 +85,9 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
         if not reserved.ok:
             telemetry.error("order %s: inventory failed (%d)", order_id, reserved.status_code)
             return jsonify(error="Out of stock", order_id=order_id), 502
+
+        if scorer is not None:
+            telemetry.info("order %s: fraud score %.2f", order_id, scorer.score(order))
 
         charged = call(f"{urls['payment']}/charge", order)
         if not charged.ok:

@@ -48,6 +48,27 @@ class ShopConfig:
     #: of its own: the time shows up as checkout's self time.
     checkout_slow_pricing_ms: int = 0
 
+    # --- lesson 07's anti-patterns: each knob plants one, False is the fix ----------------
+    #: Inventory reads its stock table row by row and wraps every row in a span of its own
+    #: (``stock.py``): a span per loop iteration. Fixed: one span that counts the rows.
+    span_per_row: bool = False
+    #: How many rows inventory's stock lookup reads per reservation.
+    stock_rows: int = 30
+    #: Checkout renames its server span after the raw path with the order id in it,
+    #: ``POST /orders/ord-0007``, instead of the route: one new span name per order.
+    ids_in_span_names: bool = False
+    #: Checkout asks a fraud scorer, an asyncio worker of its own, about every order
+    #: (``fraud.py``), and waits for its score before it charges.
+    fraud_check: bool = False
+    #: The fraud scorer's jobs do not carry the request's context, so each score starts a
+    #: trace of its own. Only matters with ``fraud_check``. Fixed: the job carries
+    #: ``traceparent`` like a message header, and the worker continues that trace.
+    background_job_loses_context: bool = True
+    #: The frontend records the request's Authorization and Cookie headers and its raw body
+    #: on its span, and payment records the card number and a debugging note with it
+    #: (``capture.py``): secrets and personal data in every trace.
+    spans_carry_secrets: bool = False
+
     # --- normal behaviour -------------------------------------------------------------
     #: After a provider timeout, payment tries the charge again this many times.
     payment_retries: int = 0

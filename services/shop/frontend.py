@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import requests
 from flask import jsonify, request
+from opentelemetry import trace
 
 from ..common.service_app import create_service_app
 from ..common.telemetry import ServiceTelemetry
+from .capture import capture_request
 from .catalog import CATALOG, DEFAULT_CART
 from .config import ShopConfig
 
@@ -39,6 +41,8 @@ def create_app(telemetry: ServiceTelemetry, config: ShopConfig, urls: dict[str, 
 
     @app.post("/checkout")
     def buy_now():
+        if config.spans_carry_secrets:  # planted: debug capture of headers and body
+            capture_request(trace.get_current_span(), request.headers, request.get_data())
         cart, error = cart_from(request.get_json(silent=True))
         if error is not None:
             return jsonify(error), 400

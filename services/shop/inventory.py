@@ -14,6 +14,7 @@ from ..common.jitter import Jitter
 from ..common.service_app import create_service_app
 from ..common.telemetry import ServiceTelemetry
 from .config import ShopConfig
+from .stock import read_stock
 
 
 def check_warehouse(number: int, tracer: trace.Tracer, work_ms: Callable[[], float]) -> None:
@@ -44,6 +45,7 @@ def lookup_stock(item: str, quantity: int, config: ShopConfig, tracer, work_ms) 
         "lookup stock", attributes={"app.item": item, "app.quantity": quantity}
     ):
         time.sleep((work_ms() + config.inventory_slow_ms) / 1000)  # planted: inventory_slow_ms
+        read_stock(item, config.stock_rows, tracer, config.span_per_row)
         if config.warehouses > 1:
             with ThreadPoolExecutor(config.warehouses) as pool:
                 check_warehouses(pool, config, tracer, work_ms)
