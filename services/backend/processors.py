@@ -21,13 +21,14 @@ runs them in that order on every span that arrives. The processors it knows:
 
 Any other processor stops start-up with a message naming it.
 
-**Beyond the Collector.** The Collector's redaction processor looks only at span
-attributes. This one also masks, with the same ``ignored_keys``, ``blocked_key_patterns``,
-``blocked_values`` and ``allowed_values``, event attributes (an exception's message and
-stack trace), event names, link attributes and resource attributes, and masks
-``blocked_values`` in span names and status messages, and strings inside array and map
-values (a header captured as a list). ``allowed_keys`` removes span attributes only, as in
-the Collector: it would otherwise remove ``service.name``. The audit attributes count all.
+**Beyond the Collector.** The Collector's redaction processor (contrib 0.160) applies its
+rules to resource, scope, span and span event attributes. This one, with the same
+``ignored_keys``, ``blocked_key_patterns``, ``blocked_values`` and ``allowed_values``,
+also masks event names and link attributes, ``blocked_values`` in span names and status
+messages, and strings inside array and map values (a header captured as a list).
+``allowed_keys`` removes span attributes only: the Collector applies it to resource
+attributes too, so there a list without ``service.name`` removes it. The audit
+attributes count all.
 """
 
 from __future__ import annotations
