@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 BOOK   := build/book/_build/html
 # uv installs the lock; its own version is pinned in the lock too, so one file says it.
 UV_VERSION = $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.txt)
+# Python keeps its bytecode cache in the course's own .venv and folders: with
+# PYTHONDONTWRITEBYTECODE set (some images set it), every kernel and service process
+# compiled the SDK from source again, about half a second of CPU each (measured).
+unexport PYTHONDONTWRITEBYTECODE
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: course setup lock book lab slides workshop test check grade exercises refresh text lint \

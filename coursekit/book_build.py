@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,11 @@ from pathlib import Path
 
 import nbformat
 import yaml
+import zmq
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "book" / "_config.yml"
@@ -82,9 +85,50 @@ def open_cache(folder: Path):
     return get_cache(str(folder))
 
 
-def longest_first(paths: list[Path]) -> list[Path]:
-    """Lessons before exercises, later lessons first: the long ones start early."""
-    return sorted(paths, key=lambda p: (p.parent.name != "notebooks", [-ord(c) for c in p.name]))
+# Seconds a notebook runs alone on the reference machine, for a build with no times of its
+# own yet (a fresh clone): name one here when it runs much longer than the others (README,
+# "Measured"). Unnamed notebooks count as DEFAULT_SECONDS.
+TYPICAL_SECONDS = {"notebooks/04_instrumentation.ipynb": 22, "notebooks/05_sampling.ipynb": 18}
+DEFAULT_SECONDS = 10
+
+
+def longest_first(paths: list[Path], seconds: dict[str, float] | None = None) -> list[Path]:
+    """The longest notebooks first, so that none starts last and runs on alone: by the
+    times of the last build (``seconds``, per path from ROOT), else TYPICAL_SECONDS; lessons
+    before exercises, later lessons first, among equals."""
+    known = {**TYPICAL_SECONDS, **(seconds or {})}
+
+    def key(path: Path):
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        lesson = path.parent.name == "notebooks"
+        return (-known.get(name, DEFAULT_SECONDS), not lesson, [-ord(c) for c in path.name])
+
+    return sorted(paths, key=key)
+
+
+def remembered_seconds(out: Path) -> dict[str, float]:
+    """How long each notebook took in the last build that executed it (kept when the cache
+    is emptied: a changed shop changes outputs, rarely how long a lesson runs)."""
+    try:
+        return json.loads((out / "execution_seconds.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def remember_seconds(out: Path, seconds: dict[str, float]) -> None:
+    (out / "execution_seconds.json").write_text(
+        json.dumps({**remembered_seconds(out), **seconds}, indent=1, sort_keys=True)
+    )
+
+
+def kernel_config() -> Config:
+    """Kernels whose sockets are encrypted (CurveZMQ keys from their manager, jupyter_client
+    8.10), where pyzmq can: ipykernel (7.x) then has no reason to warn, once per kernel, that
+    TCP is unencrypted. Without CurveZMQ they run as before."""
+    config = Config()
+    if zmq.has("curve"):
+        config.KernelManager.transport_encryption = "auto"
+    return config
 
 
 def shorten(text: str, keep: int = 2000) -> str:
@@ -94,8 +138,11 @@ def shorten(text: str, keep: int = 2000) -> str:
     return f"{text[:keep]}\n[... {len(text) - 2 * keep} characters ...]\n{text[-keep:]}"
 
 
-def execute_all(paths: list[Path], cache, jobs: int) -> list[str]:
-    """Execute the notebooks the cache lacks, ``jobs`` at once. Returns the failures."""
+def execute_all(
+    paths: list[Path], cache, jobs: int, seconds: dict[str, float] | None = None
+) -> list[str]:
+    """Execute the notebooks the cache lacks, ``jobs`` at once. Returns the failures; puts
+    how long each one took in ``seconds``."""
     todo = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
@@ -108,9 +155,16 @@ def execute_all(paths: list[Path], cache, jobs: int) -> list[str]:
     if not todo:
         return failures
 
+    config = kernel_config()
+
     def run(path: Path, nb):
         return single_nb_execution(
-            nb, cwd=str(path.parent), timeout=TIMEOUT, allow_errors=False, meta_override=True
+            nb,
+            cwd=str(path.parent),
+            timeout=TIMEOUT,
+            allow_errors=False,
+            meta_override=True,
+            config=config,
         )
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -129,6 +183,8 @@ def execute_all(paths: list[Path], cache, jobs: int) -> list[str]:
                 overwrite=True,
             )
             print(f"  [{done}/{len(todo)}] executed {name} in {result.time:.1f} s", flush=True)
+            if seconds is not None:
+                seconds[name.as_posix()] = round(result.time, 1)
     return failures
 
 
@@ -136,7 +192,10 @@ def executed(paths: list[Path], out: Path = DEFAULT_OUT, jobs: int = JOBS) -> li
     """The notebooks with their outputs, from the book's cache (executed there if missing)."""
     paths = [Path(p).resolve() for p in paths]
     cache = open_cache(out / "jupyter_cache")
-    failures = execute_all(longest_first(paths), cache, jobs)
+    seconds: dict[str, float] = {}
+    order = longest_first(paths, remembered_seconds(out))
+    failures = execute_all(order, cache, jobs, seconds)
+    remember_seconds(out, seconds)
     if failures:
         raise BuildError("a notebook failed:\n" + "\n".join(failures))
     return [cache.merge_match_into_notebook(nbformat.read(p, as_version=4))[1] for p in paths]

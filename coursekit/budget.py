@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from .plotly_offline import OfflineRenderer
+from .plotly_offline import OfflineRenderer, use_offline_renderer
 from .tables import Table
 from .widget_bundle import with_widget
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 SECONDS_PER_DAY = 86_400
 DAYS_PER_MONTH = 30

@@ -7,8 +7,11 @@ from collections import Counter
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .plotly_offline import use_offline_renderer
 from .spans import one_trace
 from .tables import Table
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 
 def _per_service(trace) -> tuple[Counter, Counter]:

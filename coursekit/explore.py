@@ -21,10 +21,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from .plotly_offline import OfflineRenderer
+from .plotly_offline import OfflineRenderer, use_offline_renderer
 from .spans import SpanRecord, depth_first, one_trace
 from .waterfall import waterfall
 from .widget_bundle import with_widget
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 CRITICAL_COLOR = "#111111"
 

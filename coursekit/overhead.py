@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import requests
 
+from .plotly_offline import use_offline_renderer
 from .tables import Table
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 
 def measure_latency(

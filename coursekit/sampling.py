@@ -20,8 +20,11 @@ import plotly.graph_objects as go
 import requests
 from plotly.subplots import make_subplots
 
+from .plotly_offline import use_offline_renderer
 from .spans import by_trace, records
 from .tables import Table
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ from collections import Counter
 import plotly.graph_objects as go
 
 from .colors import ERROR_COLOR, service_color
+from .plotly_offline import use_offline_renderer
 from .spans import records
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 USER = "user"
 

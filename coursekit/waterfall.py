@@ -7,7 +7,10 @@ import html
 import plotly.graph_objects as go
 
 from .colors import ERROR_COLOR, service_color
+from .plotly_offline import use_offline_renderer
 from .spans import depth_first, one_trace
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 
 def _hover(record, offset_ms: float) -> str:

@@ -819,3 +819,13 @@ def test_help_documents_every_rule_and_threshold(capsys):
     for name, value in Settings().__dict__.items():
         if name != "disabled":
             assert f"``{name}`` (default {value})" in docs, name
+
+
+def test_the_doctor_converts_ids_with_the_receivers_function():
+    import base64
+
+    from coursekit.doctor import load
+    from services.backend import otlp
+
+    assert load.id_to_base64 is otlp.id_to_base64
+    assert base64.b64decode(otlp.id_to_base64("00f067aa0ba902b7")).hex() == "00f067aa0ba902b7"

@@ -68,6 +68,25 @@ def test_long_lessons_start_first():
     ]
 
 
+def test_the_last_builds_times_order_the_next_build(tmp_path):
+    names = ["notebooks/01_a.ipynb", "notebooks/04_instrumentation.ipynb", "notebooks/09_z.ipynb"]
+    paths = [ROOT / name for name in names]
+    fresh = book_build.longest_first(paths)  # no times yet: the known long lesson first
+    assert fresh[0].name == "04_instrumentation.ipynb"
+    book_build.remember_seconds(tmp_path, {"notebooks/01_a.ipynb": 40.0})
+    book_build.remember_seconds(tmp_path, {"notebooks/09_z.ipynb": 3.0})  # merged, not replaced
+    order = book_build.longest_first(paths, book_build.remembered_seconds(tmp_path))
+    assert [p.name for p in order] == ["01_a.ipynb", "04_instrumentation.ipynb", "09_z.ipynb"]
+
+
+def test_kernels_get_encrypted_sockets_where_pyzmq_can():
+    import zmq
+
+    config = book_build.kernel_config()
+    wanted = "auto" if zmq.has("curve") else None
+    assert config.KernelManager.get("transport_encryption") == wanted
+
+
 def test_the_cache_is_emptied_when_the_code_the_notebooks_run_changes(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setattr(book_build, "fingerprint", lambda: "shop v1")

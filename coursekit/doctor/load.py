@@ -4,14 +4,13 @@ OTLP/JSON files are decoded by the maintained libraries, not by hand: ``opentele
 gives the message types (resource, span, event, link, key-value) and protobuf's
 ``json_format`` parses the JSON into them. The one thing OTLP/JSON does differently from
 protobuf's JSON mapping is ids: hex, not base64, so they are converted before
-``json_format`` reads the rest (as ``services.otlp`` does for the receiver; the doctor keeps
-its own copy so that it runs without the shop). See ``_Decoder`` for why it parses span by
+``json_format`` reads the rest, by the receiver's own ``id_to_base64`` (``services/backend/
+otlp.py``, which imports no part of the shop). See ``_Decoder`` for why it parses span by
 span rather than the whole request at once.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
 import gzip
@@ -28,6 +27,8 @@ from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
 from opentelemetry.proto.trace.v1.trace_pb2 import Status
+
+from services.backend.otlp import id_to_base64
 
 #: OTLP's SpanKind and StatusCode enums, by number, as the SDK's names.
 _KINDS = ("unspecified", "internal", "server", "client", "producer", "consumer")
@@ -159,7 +160,7 @@ def _b64(holder: dict, key: str, where: str) -> None:
     value = holder.get(key)
     if isinstance(value, str) and value:
         try:
-            holder[key] = base64.b64encode(bytes.fromhex(value)).decode()
+            holder[key] = id_to_base64(value)
         except ValueError:
             raise LoadError(f"{where}: {key} {value[:40]!r} is not hex") from None
 

@@ -2,8 +2,8 @@
 
 The messages are ``opentelemetry-proto``'s; protobuf's ``json_format`` reads and writes the
 JSON form. OTLP/JSON differs from protobuf's standard JSON mapping in one way that matters
-here: trace and span ids are hex strings, not base64. ``_hex_to_base64`` converts them
-before ``json_format`` parses the rest.
+here: trace and span ids are hex strings, not base64. ``id_to_base64`` converts them
+before ``json_format`` parses the rest (the trace doctor uses it too).
 """
 
 from __future__ import annotations
@@ -79,10 +79,15 @@ def _convert_ids(node, convert) -> None:
                 _convert_ids(value, convert)
 
 
+def id_to_base64(value: str) -> str:
+    """An OTLP/JSON id (hex) as protobuf's JSON mapping of ``bytes`` wants it (base64).
+    ValueError if it is not hex."""
+    return base64.b64encode(bytes.fromhex(value)).decode()
+
+
 def _hex_to_base64(key: str, value: str) -> str:
-    """OTLP/JSON writes ids as hex; protobuf's JSON mapping expects base64 for bytes."""
     try:
-        return base64.b64encode(bytes.fromhex(value)).decode()
+        return id_to_base64(value)
     except ValueError:
         raise OtlpError(400, f"{key} {value!r} is not hex") from None
 

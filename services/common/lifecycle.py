@@ -191,12 +191,22 @@ class ChildProcess(Lifecycle):
         output = "".join(getattr(self, "output", [])).strip() or "(it printed nothing)"
         return FailedToStart(f"{self.name} {what}. Its output:\n{output}")
 
+    def interrupt(self) -> None:
+        """Send Ctrl-C once, without waiting: ``stop`` then waits (a second Ctrl-C would
+        interrupt the SDK's flush)."""
+        process = getattr(self, "_process", None)
+        if process is not None and process.poll() is None and process is not self._interrupted:
+            process.send_signal(signal.SIGINT)
+            self._interrupted = process
+
+    _interrupted: subprocess.Popen | None = None
+
     def _stop(self) -> None:
+        self.interrupt()
         process, self._process = getattr(self, "_process", None), None
         if process is None:
             return
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
             try:
                 process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
@@ -232,6 +242,11 @@ class Group(Lifecycle):
             member.wait_until_ready()
 
     def _stop(self) -> None:
+        # Interrupt every process first, then wait for each: they flush and exit at once,
+        # not one after another (measured: 0.74 s to 0.2 s for six SDK processes).
+        for member in self.members.values():
+            if isinstance(member, ChildProcess):
+                member.interrupt()
         for member in self.members.values():
             member.stop()
 
