@@ -23,6 +23,27 @@ class DesignError(ValueError):
     """A design the checks cannot read; the message says where and why, in one line."""
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key written twice in one mapping: PyYAML keeps the
+    last silently, while the Collector (Go's yaml.v3) refuses to start, and a reader sees
+    the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                continue  # unhashable: PyYAML says so itself
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _parse(source) -> tuple[object, str]:
     if isinstance(source, dict):
         return copy.deepcopy(source), "the design"
@@ -34,7 +55,7 @@ def _parse(source) -> tuple[object, str]:
         except OSError as error:
             raise DesignError(f"cannot read {path}: {error.strerror}") from None
     try:
-        return yaml.safe_load(text), name
+        return yaml.load(text, Loader=_UniqueKeys), name
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
