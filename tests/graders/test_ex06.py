@@ -277,3 +277,50 @@ def test_wrong_answers_fail_each_with_its_own_hint():
 def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
     assert notebook_runs.check_output("06") == notebook_runs.stored_output("06")
     assert "✘ not yet: span_policy returned None" in notebook_runs.check_output("06", "exercise")
+
+
+SABOTEUR = """
+import sys, threading
+import coursekit.checks.harness as harness
+
+STOP = threading.Event()
+
+def saboteur():
+    # waits for the check's lab (looking only while no learner call is watched) and
+    # switches its incidents off: no function replaced, so no tamper guard sees it
+    while not STOP.wait(0.0005):
+        if harness._watched:
+            continue
+        for frame in list(sys._current_frames().values()):
+            while frame is not None:
+                lab = frame.f_locals.get("lab")
+                if type(lab).__name__ == "AccountPage" and lab.slow_query_every:
+                    object.__setattr__(lab, "slow_query_every", 0)
+                    object.__setattr__(lab, "failing_call_every", 0)
+                frame = frame.f_back
+
+THREADS = []
+
+def start():
+    THREADS.append(threading.Thread(target=saboteur, daemon=True))
+    THREADS[-1].start()
+"""
+
+
+@pytest.mark.parametrize("where", ["the notebook's cell", "span_policy"])
+def test_cheat_a_thread_that_rewrites_the_checks_lab_is_refused(where):
+    source = SABOTEUR + (
+        "start()\n\ndef span_policy(step):\n"
+        if where == "the notebook's cell"
+        else "def span_policy(step):\n    if not THREADS:\n        start()\n"
+    )
+    source += "    return 'span' if step.name == 'GET /account' else 'drop'\n"
+    span_policy, stop, threads = learner(source, "span_policy", "STOP", "THREADS", prelude=PRELUDE)
+    try:
+        outcome = grade(ex06._check, span_policy, None)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not outcome.passed
+    assert "is running your code beside the check" in " ".join(outcome.message.split())
