@@ -152,7 +152,11 @@ def tail_sizing(design: dict, brief: Brief) -> str | None:
         )
     replicas = _number(get(design, "backend.sampler.replicas_per_region"),
                        "backend.sampler.replicas_per_region")  # fmt: skip
-    ratio = float(get(design, "sampling.sdk.OTEL_TRACES_SAMPLER_ARG", 1.0) or 0)
+    arg = get(design, "sampling.sdk.OTEL_TRACES_SAMPLER_ARG", 1.0)
+    try:
+        ratio = float(arg or 0)
+    except (TypeError, ValueError):
+        raise DesignError(f"OTEL_TRACES_SAMPLER_ARG {arg!r} is not a number") from None
     if "ratio" not in str(get(design, "sampling.sdk.OTEL_TRACES_SAMPLER", "")):
         ratio = 1.0
     per_collector = brief.region_peak_requests_per_second * ratio / max(replicas, 1)
@@ -164,19 +168,24 @@ def tail_sizing(design: dict, brief: Brief) -> str | None:
             f"each for {wait:g} s, {per_collector * wait:,.0f} at once; past num_traces the "
             "oldest are dropped before their decision."
         )
-    limiters = [v for k, v in (get(sampler, "processors") or {}).items()
-                if str(k).startswith("memory_limiter") and isinstance(v, dict)]  # fmt: skip
-    limiter = limiters[0] if limiters else None
-    if limiter and "limit_mib" in limiter:
-        limit_mib = _number(limiter["limit_mib"], "memory_limiter limit_mib")
-        if num_traces * TRACE_KIB / 1024 > limit_mib:
-            return (
-                f"num_traces {num_traces:,.0f} cannot fit: held traces take about "
-                f"{TRACE_KIB} KiB each, {num_traces * TRACE_KIB / 1024**2:,.0f} GiB, against "
-                f"the sampler's memory_limiter of {limit_mib:,.0f} MiB, which refuses data "
-                "long before. Size num_traces from the traffic (about twice what one "
-                "Collector holds), and the memory to match."
-            )
+    run = [str(n) for n in names or [] if str(n).split("/")[0] == "memory_limiter"]
+    limiter = (get(sampler, "processors") or {}).get(run[0]) if run else None
+    if not isinstance(limiter, dict) or "limit_mib" not in limiter:
+        return (
+            "the sampler tier runs no memory_limiter with a limit_mib: tail_sampling holds "
+            "every trace for decision_wait, so its memory grows with traffic until the "
+            "Collector is killed and every held trace is lost. Run memory_limiter first in "
+            "its traces pipeline."
+        )
+    limit_mib = _number(limiter["limit_mib"], "memory_limiter limit_mib")
+    if num_traces * TRACE_KIB / 1024 > limit_mib:
+        return (
+            f"num_traces {num_traces:,.0f} cannot fit: held traces take about "
+            f"{TRACE_KIB} KiB each, {num_traces * TRACE_KIB / 1024**2:,.0f} GiB, against "
+            f"the sampler's memory_limiter of {limit_mib:,.0f} MiB, which refuses data "
+            "long before. Size num_traces from the traffic (about twice what one "
+            "Collector holds), and the memory to match."
+        )
     return None
 
 

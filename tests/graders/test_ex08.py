@@ -372,6 +372,10 @@ WRONG = {
     "cheat: a rollout of NaN services, neither too wide nor short of all": (
         lambda: design(setting("rollout.steps", [{"services": float("nan"), "measure": []}])),
         "rollout step 1's services is nan"),
+    "cheat: num_traces so large no comparison fails, the memory_limiter taken out": (
+        lambda: design(lambda d: (tail(d).update(num_traces=10**12), d["backend"]["sampler"][
+            "config"]["service"]["pipelines"]["traces"]["processors"].remove("memory_limiter"))),
+        "the sampler tier runs no memory_limiter"),
     "cheat: num_traces so large no comparison fails": (
         lambda: design(lambda d: tail(d).update(num_traces=10**12)),
         "num_traces 1,000,000,000,000 cannot fit"),
