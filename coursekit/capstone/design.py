@@ -11,7 +11,7 @@ The Collector configurations inside it are real Collector YAML; YAML anchors let
 from __future__ import annotations
 
 import copy
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import yaml
 
@@ -44,11 +44,46 @@ class _UniqueKeys(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+_YAML_TYPES = (dict, list, str, int, float, bool, type(None))
+
+
+def _foreign(value) -> str | None:
+    """The name of the first type in ``value`` that YAML does not read back as itself
+    (looked up with type() alone: nothing of the object's own runs)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) not in _YAML_TYPES:
+            return type(item).__name__
+        if type(item) is dict:
+            stack.extend(dict.keys(item))
+            stack.extend(dict.values(item))
+        elif type(item) is list:
+            stack.extend(list.__iter__(item))
+    return None
+
+
 def _parse(source) -> tuple[object, str]:
+    name = "the design"
     if isinstance(source, dict):
-        return copy.deepcopy(source), "the design"
-    text, name = str(source), "the design"
-    if "\n" not in text:
+        # Written out and read back as YAML: what is graded is YAML's own values, never an
+        # object of the learner's (a float that answers < as it likes, a __float__ that
+        # runs code inside the check).
+        foreign = _foreign(source)
+        if foreign:
+            raise DesignError(
+                f"the design holds a {foreign}, which YAML cannot write: only mappings, "
+                "lists, text, numbers, booleans and null"
+            )
+        text = yaml.safe_dump(source)
+    elif isinstance(source, str | PurePath):
+        text = str.__str__(source) if isinstance(source, str) else str(PurePath(source))
+    else:
+        raise DesignError(
+            f"the design is a {type(source).__name__}: give the path to its YAML file, "
+            "its text, or a dict"
+        )
+    if "\n" not in text and not isinstance(source, dict):
         path = Path(text)
         try:
             text, name = path.read_text(encoding="utf-8"), path.name

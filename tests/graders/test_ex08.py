@@ -376,6 +376,10 @@ WRONG = {
         lambda: design(lambda d: (tail(d).update(num_traces=10**12), d["backend"]["sampler"][
             "config"]["service"]["pipelines"]["traces"]["processors"].remove("memory_limiter"))),
         "the sampler tier runs no memory_limiter"),
+    "cheat: a float of its own that lies when it is read": (
+        lambda: design(lambda d: tail(d).update(num_traces=learner(
+            "class Lying(float):\n    def __float__(self):\n        return 1e9\n", "Lying")(10))),
+        "the design holds a Lying, which YAML cannot write"),
     "cheat: num_traces so large no comparison fails": (
         lambda: design(lambda d: tail(d).update(num_traces=10**12)),
         "num_traces 1,000,000,000,000 cannot fit"),
