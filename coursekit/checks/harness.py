@@ -165,6 +165,8 @@ if not getattr(sys, "_coursekit_audit", False):  # once per process, even if rel
 
 #: Idents of learner calls that never returned (a hang): already a hint; not looked at again.
 _abandoned: set[int] = set()
+#: Idents of threads inside evaluate(): a check runs there (one at a time).
+_evaluating: set[int] = set()
 
 
 def _code_trusted(code) -> bool:
@@ -174,8 +176,9 @@ def _code_trusted(code) -> bool:
 def _busy_learner_thread() -> str | None:
     """The name of another thread running the learner's code right now, outside any check:
     a thread the learner started could wait for the check and change what it is about to
-    read (its lab, its data) while no learner call is watched. A thread waiting inside a
-    check (ex02's queue worker, a notebook's main thread) is the check's own."""
+    read (its lab, its data) while no learner call is watched. The thread that runs the
+    check (a notebook's main thread) is looked at above the check only; any other thread,
+    at its whole stack."""
     me = threading.get_ident()
     names = {thread.ident: thread.name for thread in threading.enumerate()}
     for ident, frame in sys._current_frames().items():
@@ -183,8 +186,10 @@ def _busy_learner_thread() -> str | None:
             continue
         while frame is not None:
             filename = frame.f_code.co_filename
-            if filename == __file__ or filename.startswith(_CHECKS_DIR + os.sep):
-                break  # inside a check: what runs beneath it is the check's business
+            if ident in _evaluating and (
+                filename == __file__ or filename.startswith(_CHECKS_DIR + os.sep)
+            ):
+                break  # the check: what called it (the notebook's cell) is not beside it
             if not _code_trusted(frame.f_code):
                 return names.get(ident, str(ident))
             frame = frame.f_back
@@ -483,6 +488,19 @@ def evaluate(check, *args) -> Outcome:
     hint = _tamper_hint()
     if hint:
         return Outcome(False, hint)
+    me = threading.get_ident()
+    if _evaluating - {me}:
+        return Outcome(False, "another check is running in another thread: run one at a time.")
+    nested = me in _evaluating
+    _evaluating.add(me)
+    try:
+        return _evaluate(check, *args)
+    finally:
+        if not nested:
+            _evaluating.discard(me)
+
+
+def _evaluate(check, *args) -> Outcome:
     try:
         _refuse_busy_threads()
         message = check(*args)
