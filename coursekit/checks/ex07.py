@@ -494,6 +494,17 @@ def grade(policy, seeds=HIDDEN_SEEDS) -> str:
             raise NotYet(_place_hint(*left[0]) + (f" ({len(left)} secrets survived in all.)"
                                                   if len(left) > 1 else ""))  # fmt: skip
         planted_in_all += len(planted)
+    # The seeds above are in this file for anyone to read: one corpus more, from a seed
+    # drawn now, tells a policy that matches formats from one that lists the values.
+    given, planted = corpus(random.SystemRandom().randrange(2**32))
+    stored = run(json.loads(json.dumps(given)))
+    left = _survivors(stored, planted) if not _sre_problem(given, stored, planted) else [None]
+    if left:
+        what = f"{left[0][0].what} {left[0][1]} survived" if left[0] else "it broke a span"
+        raise NotYet(
+            f"your policy cleans the check's own spans, yet on fresh ones {what}: match the "
+            "format of each secret, not values read from the check's seeds."
+        )
     kinds = len({s.what for s, _, _ in planted})
     return (f"none of {planted_in_all} secrets ({kinds} kinds and formats, in {len(PLACES)} "
             f"kinds of place) survived, and every span kept what an SRE needs.")  # fmt: skip

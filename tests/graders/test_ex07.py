@@ -284,6 +284,16 @@ def redaction_policy():
     seen = {SAMPLE_SECRETS!r}
     return {{**TEAM_POLICY, "blocked_values": seen + TEAM_POLICY["blocked_values"]}}
 """, "your policy cleans the sample, yet on other spans"),
+    "cheat: the check's own corpora generated and their secrets listed": ("""
+import re
+from coursekit.checks.ex07 import HIDDEN_SEEDS, corpus
+
+KNOWN = sorted({re.escape(s.text) for seed in HIDDEN_SEEDS for s, _, _ in corpus(seed)[1]},
+               key=len, reverse=True)
+
+def redaction_policy():
+    return {**TEAM_POLICY, "blocked_values": KNOWN + TEAM_POLICY["blocked_values"]}
+""", "your policy cleans the check's own spans, yet on fresh ones"),
     "cheat: drop every span that holds anything": ("""
 def redaction_policy():
     return lambda span: None
