@@ -11,7 +11,7 @@ The Collector configurations inside it are real Collector YAML; YAML anchors let
 from __future__ import annotations
 
 import copy
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import yaml
 
@@ -23,18 +23,74 @@ class DesignError(ValueError):
     """A design the checks cannot read; the message says where and why, in one line."""
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key written twice in one mapping: PyYAML keeps the
+    last silently, while the Collector (Go's yaml.v3) refuses to start, and a reader sees
+    the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                continue  # unhashable: PyYAML says so itself
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+_YAML_TYPES = (dict, list, str, int, float, bool, type(None))
+
+
+def _foreign(value) -> str | None:
+    """The name of the first type in ``value`` that YAML does not read back as itself
+    (looked up with type() alone: nothing of the object's own runs)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) not in _YAML_TYPES:
+            return type(item).__name__
+        if type(item) is dict:
+            stack.extend(dict.keys(item))
+            stack.extend(dict.values(item))
+        elif type(item) is list:
+            stack.extend(list.__iter__(item))
+    return None
+
+
 def _parse(source) -> tuple[object, str]:
+    name = "the design"
     if isinstance(source, dict):
-        return copy.deepcopy(source), "the design"
-    text, name = str(source), "the design"
-    if "\n" not in text:
+        # Written out and read back as YAML: what is graded is YAML's own values, never an
+        # object of the learner's (a float that answers < as it likes, a __float__ that
+        # runs code inside the check).
+        foreign = _foreign(source)
+        if foreign:
+            raise DesignError(
+                f"the design holds a {foreign}, which YAML cannot write: only mappings, "
+                "lists, text, numbers, booleans and null"
+            )
+        text = yaml.safe_dump(source)
+    elif isinstance(source, str | PurePath):
+        text = str.__str__(source) if isinstance(source, str) else str(PurePath(source))
+    else:
+        raise DesignError(
+            f"the design is a {type(source).__name__}: give the path to its YAML file, "
+            "its text, or a dict"
+        )
+    if "\n" not in text and not isinstance(source, dict):
         path = Path(text)
         try:
             text, name = path.read_text(encoding="utf-8"), path.name
         except OSError as error:
             raise DesignError(f"cannot read {path}: {error.strerror}") from None
     try:
-        return yaml.safe_load(text), name
+        return yaml.load(text, Loader=_UniqueKeys), name
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -8,6 +8,9 @@ testing, rollout.
 
 from __future__ import annotations
 
+import math
+import re
+
 from .brief import Brief
 from .design import DesignError, get
 from .simulate import SAMPLERS
@@ -17,19 +20,36 @@ from .simulate import SAMPLERS
 BSP_DEFAULTS = {"OTEL_BSP_MAX_QUEUE_SIZE": 2048, "OTEL_BSP_SCHEDULE_DELAY": 5000,
                 "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": 512}  # fmt: skip
 OVERHEAD = {"latency_p99", "cpu", "memory"}
+#: What one trace held by tail_sampling takes in a Collector's memory, at the least (a few
+#: dozen spans of about half a KiB each, as pdata): a floor, not an estimate.
+TRACE_KIB = 16
 
 
 def _number(value, where: str) -> float:
+    """A finite number, 0 or more (YAML reads .nan and .inf as numbers: no setting is)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DesignError(f"{where} is {value!r}: a number")
+    if not math.isfinite(value) or value < 0:
+        raise DesignError(f"{where} is {value!r}: a finite number, 0 or more")
     return float(value)
+
+
+def _env_number(value, where: str) -> float:
+    """An OTEL_* variable: environment variables are text, so "8192" is a number too."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        value = int(value)
+    return _number(value, where)
+
+
+#: A Go duration as the Collector reads it (time.ParseDuration): 15s, 1m30s, 1500ms.
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def _seconds(value, where: str) -> float:
     text = str(value).strip()
-    for suffix, factor in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
-        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "", 1).isdigit():
-            return float(text[: -len(suffix)]) * factor
+    if text and re.fullmatch(f"(?:{_DURATION.pattern})+", text):
+        return sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(text))
     raise DesignError(f"{where} is {value!r}: a Collector duration such as 15s")
 
 
@@ -54,11 +74,13 @@ def sdk_processor(design: dict, brief: Brief) -> str | None:
 
 def sdk_queue(design: dict, brief: Brief) -> str | None:
     sdk = get(design, "sampling.sdk") or {}
-    queue = _number(sdk.get("OTEL_BSP_MAX_QUEUE_SIZE", BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]),
-                    "OTEL_BSP_MAX_QUEUE_SIZE")  # fmt: skip
-    delay_s = _number(sdk.get("OTEL_BSP_SCHEDULE_DELAY", BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]),
-                      "OTEL_BSP_SCHEDULE_DELAY") / 1000  # fmt: skip
-    batch = _number(sdk.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512), "the export batch size")
+    queue = _env_number(sdk.get("OTEL_BSP_MAX_QUEUE_SIZE",
+                                BSP_DEFAULTS["OTEL_BSP_MAX_QUEUE_SIZE"]),
+                        "OTEL_BSP_MAX_QUEUE_SIZE")  # fmt: skip
+    delay_s = _env_number(sdk.get("OTEL_BSP_SCHEDULE_DELAY",
+                                  BSP_DEFAULTS["OTEL_BSP_SCHEDULE_DELAY"]),
+                          "OTEL_BSP_SCHEDULE_DELAY") / 1000  # fmt: skip
+    batch = _env_number(sdk.get("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512), "the export batch size")
     rate = brief.busiest_instance_spans_per_second
     if queue < rate * delay_s:
         return (
@@ -120,7 +142,8 @@ def tail_sizing(design: dict, brief: Brief) -> str | None:
     name = next(n for n in names if str(n).startswith("tail_sampling"))
     settings = get(sampler, "processors", {}).get(name) or {}
     wait = _seconds(settings.get("decision_wait", "30s"), "decision_wait")
-    delay = _number(get(design, "sampling.sdk.OTEL_BSP_SCHEDULE_DELAY", 5000), "delay") / 1000
+    delay = _env_number(get(design, "sampling.sdk.OTEL_BSP_SCHEDULE_DELAY", 5000),
+                        "OTEL_BSP_SCHEDULE_DELAY") / 1000  # fmt: skip
     if wait < brief.timeout_s + delay:
         return (
             f"decision_wait {wait:g} s is shorter than the longest request ({brief.timeout_s:g} "
@@ -129,7 +152,11 @@ def tail_sizing(design: dict, brief: Brief) -> str | None:
         )
     replicas = _number(get(design, "backend.sampler.replicas_per_region"),
                        "backend.sampler.replicas_per_region")  # fmt: skip
-    ratio = float(get(design, "sampling.sdk.OTEL_TRACES_SAMPLER_ARG", 1.0) or 0)
+    arg = get(design, "sampling.sdk.OTEL_TRACES_SAMPLER_ARG", 1.0)
+    try:
+        ratio = float(arg or 0)
+    except (TypeError, ValueError):
+        raise DesignError(f"OTEL_TRACES_SAMPLER_ARG {arg!r} is not a number") from None
     if "ratio" not in str(get(design, "sampling.sdk.OTEL_TRACES_SAMPLER", "")):
         ratio = 1.0
     per_collector = brief.region_peak_requests_per_second * ratio / max(replicas, 1)
@@ -140,6 +167,24 @@ def tail_sizing(design: dict, brief: Brief) -> str | None:
             f"{replicas:g} sampler Collectors gets {per_collector:,.0f} new traces/s and holds "
             f"each for {wait:g} s, {per_collector * wait:,.0f} at once; past num_traces the "
             "oldest are dropped before their decision."
+        )
+    run = [str(n) for n in names or [] if str(n).split("/")[0] == "memory_limiter"]
+    limiter = (get(sampler, "processors") or {}).get(run[0]) if run else None
+    if not isinstance(limiter, dict) or "limit_mib" not in limiter:
+        return (
+            "the sampler tier runs no memory_limiter with a limit_mib: tail_sampling holds "
+            "every trace for decision_wait, so its memory grows with traffic until the "
+            "Collector is killed and every held trace is lost. Run memory_limiter first in "
+            "its traces pipeline."
+        )
+    limit_mib = _number(limiter["limit_mib"], "memory_limiter limit_mib")
+    if num_traces * TRACE_KIB / 1024 > limit_mib:
+        return (
+            f"num_traces {num_traces:,.0f} cannot fit: held traces take about "
+            f"{TRACE_KIB} KiB each, {num_traces * TRACE_KIB / 1024**2:,.0f} GiB, against "
+            f"the sampler's memory_limiter of {limit_mib:,.0f} MiB, which refuses data "
+            "long before. Size num_traces from the traffic (about twice what one "
+            "Collector holds), and the memory to match."
         )
     return None
 

@@ -21,6 +21,7 @@ Only 2 and 4 are about cost: 2 is exact (a count), 4 is measured and has wide ma
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 
 from opentelemetry.sdk.trace.sampling import Sampler
@@ -29,7 +30,7 @@ from services.labs.account_page import AccountPage, Step, steps_catalogue
 from services.labs.steps import ACTIONS
 
 from .. import span_cost
-from .harness import NotYet, call_learner_code, plain
+from .harness import NotYet, _callable_trusted, _untrusted_method, call_learner_code, plain
 from .report import run_check
 
 ROOT, SLOW, CALL, PEER = "GET /account", "SELECT orders", "GET /recommendations", "recommendations"
@@ -171,13 +172,57 @@ def _names_the_failure(span) -> bool:
     )
 
 
-def _check(span_policy, sampler=None) -> str:
-    if sampler is not None and not isinstance(sampler, Sampler):
+def _sdk_sampler(sampler) -> None:
+    """The SDK's own samplers only (ParentBased, TraceIdRatioBased, ALWAYS_ON...), made of
+    the SDK's own parts. A sampler runs inside the check, in its thread and with no watch:
+    one of the learner's own could add attributes to spans or reach the check's lab."""
+    if not isinstance(sampler, Sampler):
         raise NotYet(f"sampler is {type(sampler).__name__}: an SDK Sampler, or None.")
+    cls = type(sampler)
+    module = sys.modules.get(cls.__module__)
+    own = (
+        cls.__module__.startswith("opentelemetry.sdk.")
+        and getattr(module, cls.__qualname__, None) is cls
+        and all(_untrusted_method(c) is None for c in cls.__mro__[:-1])
+    )
+    if not own:
+        raise NotYet(
+            f"sampler is a {cls.__name__}, a class of your own: a sampler runs inside the "
+            "check, so it takes only the SDK's own (ALWAYS_ON, ParentBased, TraceIdRatioBased), "
+            "or None. Trim spans with span_policy."
+        )
+    for part in vars(sampler).values():
+        if isinstance(part, Sampler):
+            _sdk_sampler(part)
+        elif callable(part) and not _callable_trusted(part):
+            raise NotYet(
+                f"a {cls.__name__} whose methods were replaced on the object is not the SDK's "
+                "sampler any more: leave the sampler as the SDK makes it, or None."
+            )
+
+
+def _check_span_count(spans, decisions: dict[str, str]) -> None:
+    """Every kept trace has the spans the decisions make: a sampler may keep or drop whole
+    traces (then the trace check says so), never single spans within one."""
+    expected = sum(step.per_request for step in steps_catalogue() if decisions[step.name] == "span")
+    by_trace = Counter(span.context.trace_id for span in spans)
+    short = min(by_trace.values(), default=expected)
+    if short < expected:
+        raise NotYet(
+            f"a trace kept {short} of the {expected} spans your decisions make: the sampler "
+            "dropped spans one by one, and each dropped span still costs most of a span. "
+            "Decide per step with span_policy, and leave the sampler out."
+        )
+
+
+def _check(span_policy, sampler=None) -> str:
+    if sampler is not None:
+        _sdk_sampler(sampler)
     decisions = _decisions(span_policy)
     requests, lab = _setup()
     spans = span_cost.run(decisions, requests, lab=lab, sampler=sampler)
     per_request = _check_traces(spans, decisions, requests)
+    _check_span_count(spans, decisions)
     _check_incidents(spans, decisions, requests, lab)
     _, target, share = _limits()
     measured = span_cost.measure(

@@ -192,6 +192,13 @@ def corpus(seed: int = HIDDEN_SEED):
                 span["status"] = f"declined: {secret.text}"
             planted.append((secret, place, len(spans)))
             spans.append(span)
+    # Names like the planted ones with no secret in them: they must come out as they went
+    # in, so a policy that masks every "lookup ..." name, not the secret in it, is caught.
+    sku = f"sku {_word(draw, 3, string.ascii_uppercase)}-{draw.randrange(1000)}"
+    for what in (f"ord-{draw.randrange(10**4):04d}", f"cart {draw.randrange(100)}", sku):
+        span = _span(len(spans), draw.choice(SERVICES), draw)
+        span["name"] = f"lookup {what}"
+        spans.append(span)
     return spans, planted
 
 
@@ -356,37 +363,69 @@ def _half_shown(text: str, squeezed: str) -> bool:
     return False
 
 
+def _shape(text: str) -> tuple[int, ...]:
+    """Where each character first appears: text with the same shape is the same text with
+    each character swapped for another, one for one (a substitution cipher)."""
+    first: dict = {}
+    return tuple(first.setdefault(c, i) for i, c in enumerate(text))
+
+
+def _substituted(secret: str, text: str) -> bool:
+    """The secret, each character swapped one for one (case swapped, digits made letters),
+    somewhere in ``text``. Only for secrets with four repeated characters or more: a shape
+    so particular that a mask or a hash does not have it by chance."""
+    n, shape = len(secret), _shape(secret)
+    pairs = [(shape[j], j) for j in range(n) if shape[j] != j]
+    if n < 12 or len(pairs) < 4:
+        return False
+    i0, j0 = pairs[0]
+    for start in range(len(text) - n + 1):
+        if text[start + i0] != text[start + j0]:
+            continue
+        if _shape(text[start : start + n]) == shape:
+            return True
+    return False
+
+
 def _survivors(stored: list[dict], planted) -> list:
-    """(secret, place, disguised) for each planted secret still in what was stored."""
+    """(secret, place, how) for each planted secret still in what was stored; ``how`` is
+    "" (as it was, in any case), "encoded" or "substituted"."""
     whole = "\n".join(_text(s) for s in stored)
+    lower = whole.lower()
     numbers = re.sub(r"[^\d\n]", "", whole)  # a card's digits, whatever separates them
     squeezed = re.sub(r"[^A-Za-z0-9\n]", "", whole)
     found = []
-    for secret, place, _index in planted:
+    for secret, place, index in planted:
         if secret.kind == "a card number":
             leaked = re.sub(r"\D", "", secret.secret) in numbers
         elif secret.kind == "an e-mail address":
-            leaked = secret.secret in whole
-        else:  # any 8 characters of a password or token in a row are a leak
-            text = secret.secret
-            leaked = any(text[i : i + 8] in whole for i in range(len(text) - 7))
-        disguised = not leaked and (
+            leaked = secret.secret.lower() in lower
+        else:  # any 8 characters of a password or token in a row, in any case, are a leak
+            text = secret.secret.lower()
+            leaked = any(text[i : i + 8] in lower for i in range(len(text) - 7))
+        how = ""
+        if not leaked and (
             any(e in whole for e in _encodings(secret.secret))
             or (
                 secret.kind not in ("a card number", "an e-mail address")
                 and _half_shown(secret.secret, squeezed)
             )
-        )
-        if leaked or disguised:
-            found.append((secret, place, disguised))
+        ):
+            how = "encoded"
+        elif not leaked and index < len(stored) and _substituted(secret.secret,
+                                                                 _text(stored[index])):  # fmt: skip
+            how = "substituted"
+        if leaked or how:
+            found.append((secret, place, how))
     return found
 
 
-def _sre_problem(given: list[dict], stored: list[dict]) -> str | None:
+def _sre_problem(given: list[dict], stored: list[dict], planted=()) -> str | None:
     if len(stored) != len(given):
         return (f"{len(given) - len(stored)} of {len(given)} spans went missing: redact the "
                 "secrets, keep every span (a dropped span is a hole in every trace).")  # fmt: skip
-    for before, after in zip(given, stored, strict=True):
+    secret_names = {index for _, place, index in planted if place == "in a span name"}
+    for index, (before, after) in enumerate(zip(given, stored, strict=True)):
         for key in SRE_KEYS:
             if key not in before["attributes"]:
                 continue
@@ -404,13 +443,17 @@ def _sre_problem(given: list[dict], stored: list[dict]) -> str | None:
         for event in after.get("events") or []:
             if (event.get("attributes") or {}).get("exception.type") != "ProviderTimeout":
                 return "exception.type was removed from an exception event: an SRE needs it."
-        if not before["name"].startswith("lookup ") and after.get("name") != before["name"]:
+        if index not in secret_names and after.get("name") != before["name"]:
             return (f"the span name {before['name']!r} became {after.get('name')!r}: "
                     "a name with no secret in it stays as it is.")  # fmt: skip
     return None
 
 
-def _place_hint(secret: Secret, place: str, disguised: bool = False) -> str:
+def _place_hint(secret: Secret, place: str, disguised: str = "") -> str:
+    if disguised == "substituted":
+        return (f"{secret.what} {place} survived, each character swapped for another (case "
+                "swapped, digits made letters): anyone can swap them back, so it is not "
+                "redaction. Mask or hash all of it.")  # fmt: skip
     if disguised:
         return (f"{secret.what} {place} survived, reversed, encoded (base64, hex, ROT13), "
                 "spread out or half masked: that gives it away, so it is not redaction. "
@@ -435,7 +478,7 @@ def grade(policy, seeds=HIDDEN_SEEDS) -> str:
     for seed in seeds:
         given, planted = corpus(seed)
         stored = run(json.loads(json.dumps(given)))
-        problem = _sre_problem(given, stored)
+        problem = _sre_problem(given, stored, planted)
         left = _survivors(stored, planted)
         if left and seed != SAMPLE_SEED:
             sample_given, sample_planted = corpus(SAMPLE_SEED)
@@ -451,6 +494,17 @@ def grade(policy, seeds=HIDDEN_SEEDS) -> str:
             raise NotYet(_place_hint(*left[0]) + (f" ({len(left)} secrets survived in all.)"
                                                   if len(left) > 1 else ""))  # fmt: skip
         planted_in_all += len(planted)
+    # The seeds above are in this file for anyone to read: one corpus more, from a seed
+    # drawn now, tells a policy that matches formats from one that lists the values.
+    given, planted = corpus(random.SystemRandom().randrange(2**32))
+    stored = run(json.loads(json.dumps(given)))
+    left = _survivors(stored, planted) if not _sre_problem(given, stored, planted) else [None]
+    if left:
+        what = f"{left[0][0].what} {left[0][1]} survived" if left[0] else "it broke a span"
+        raise NotYet(
+            f"your policy cleans the check's own spans, yet on fresh ones {what}: match the "
+            "format of each secret, not values read from the check's seeds."
+        )
     kinds = len({s.what for s, _, _ in planted})
     return (f"none of {planted_in_all} secrets ({kinds} kinds and formats, in {len(PLACES)} "
             f"kinds of place) survived, and every span kept what an SRE needs.")  # fmt: skip

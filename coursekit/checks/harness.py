@@ -147,6 +147,8 @@ def _audit(event: str, args: tuple) -> None:
     if not _watched:
         return
     if event in _PRYING_EVENTS:
+        if sys._getframe(1).f_code.co_filename == __file__:
+            return  # the harness looking for learner code in other threads
         for watch in list(_watched.values()):
             watch.seen = watch.seen or f"read the check's memory ({event.split('.')[-1]})"
     elif event == "sys.setprofile":  # threading starts a thread with its watch: fine
@@ -159,6 +161,49 @@ def _audit(event: str, args: tuple) -> None:
 if not getattr(sys, "_coursekit_audit", False):  # once per process, even if reloaded
     sys.addaudithook(_audit)
     sys._coursekit_audit = True
+
+
+#: Idents of learner calls that never returned (a hang): already a hint; not looked at again.
+_abandoned: set[int] = set()
+#: Idents of threads inside evaluate(): a check runs there (one at a time).
+_evaluating: set[int] = set()
+
+
+def _code_trusted(code) -> bool:
+    return _trusted_file(code.co_filename) and _genuine(code)
+
+
+def _busy_learner_thread() -> str | None:
+    """The name of another thread running the learner's code right now, outside any check:
+    a thread the learner started could wait for the check and change what it is about to
+    read (its lab, its data) while no learner call is watched. The thread that runs the
+    check (a notebook's main thread) is looked at above the check only; any other thread,
+    at its whole stack."""
+    me = threading.get_ident()
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        if ident == me or ident in _abandoned:
+            continue
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if ident in _evaluating and (
+                filename == __file__ or filename.startswith(_CHECKS_DIR + os.sep)
+            ):
+                break  # the check: what called it (the notebook's cell) is not beside it
+            if not _code_trusted(frame.f_code):
+                return names.get(ident, str(ident))
+            frame = frame.f_back
+    return None
+
+
+def _refuse_busy_threads() -> None:
+    name = _busy_learner_thread()
+    if name:
+        raise NotYet(
+            f"a thread of your own ({name}) is running your code beside the check: the check "
+            "grades what your function returns, not what runs next to it. Stop that thread "
+            "(or restart the kernel) and run the check again."
+        )
 
 
 def _where(error: BaseException, function) -> str:
@@ -217,10 +262,12 @@ def call_learner_code(function, *args, name: str | None = None, timeout: float |
     finally:
         _quiet_streams(False)
     if worker.is_alive():
+        _abandoned.add(worker.ident)
         raise NotYet(
             f"{name} did not return within {timeout:g} s: look for a loop that never ends, "
             "or a queue.get() or lock that waits forever."
         )
+    _refuse_busy_threads()
     if watch.seen:
         raise NotYet(
             f"{name} {watch.seen}: the check grades what your code works out from what it "
@@ -441,7 +488,21 @@ def evaluate(check, *args) -> Outcome:
     hint = _tamper_hint()
     if hint:
         return Outcome(False, hint)
+    me = threading.get_ident()
+    if _evaluating - {me}:
+        return Outcome(False, "another check is running in another thread: run one at a time.")
+    nested = me in _evaluating
+    _evaluating.add(me)
     try:
+        return _evaluate(check, *args)
+    finally:
+        if not nested:
+            _evaluating.discard(me)
+
+
+def _evaluate(check, *args) -> Outcome:
+    try:
+        _refuse_busy_threads()
         message = check(*args)
     except NotYet as problem:
         return Outcome(False, _tamper_hint() or str(problem))
@@ -451,7 +512,15 @@ def evaluate(check, *args) -> Outcome:
             _tamper_hint()
             or f"the check could not read what your code made ({type(error).__name__}: {error}).",
         )
-    hint = _tamper_hint()
+    hint = _tamper_hint() or _busy_hint()
     if hint:
         return Outcome(False, hint)
     return Outcome(True, message)
+
+
+def _busy_hint() -> str | None:
+    try:
+        _refuse_busy_threads()
+    except NotYet as problem:
+        return str(problem)
+    return None

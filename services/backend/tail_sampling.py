@@ -21,6 +21,7 @@ receiver does are one thing. Policy types:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -85,14 +86,18 @@ class Policy:
         return True
 
 
+#: A Go duration, as the Collector reads it (time.ParseDuration): 15s, 1m30s, 12s500ms.
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
 def _seconds(value) -> float:
-    """A Collector duration ("10s", "500ms", "1m") or a number of seconds."""
+    """A Collector duration ("10s", "500ms", "1m30s") or a number of seconds."""
     if isinstance(value, int | float):
         return float(value)
     text = str(value).strip()
-    for suffix, factor in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * factor
+    if text and re.fullmatch(f"(?:{_DURATION.pattern})+", text):
+        return sum(float(n) * _UNITS[unit] for n, unit in _DURATION.findall(text))
     return float(text)
 
 

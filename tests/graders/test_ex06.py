@@ -69,6 +69,27 @@ def span_policy(step):
         return "span"
     return "event" if step.name == "GET /recommendations" else "count"
 """,
+    "a callable object that reads the attributes, the SDK's sampler spelled out": """
+from opentelemetry.sdk.trace.sampling import ParentBased
+
+class Policy:
+    def __call__(self, step):
+        attributes = dict(step.attributes)
+        if step.kind == "server" or "db.query.summary" in attributes and step.per_request == 1:
+            return "span"
+        if "service.peer.name" in attributes:
+            return "span"
+        return "count" if step.per_request > 1 else "drop"
+
+span_policy = Policy()
+SAMPLER = ParentBased(ALWAYS_ON)
+""",
+    "a lambda over a set, every trace kept by a ratio of 1": """
+SPANS = {"GET /account", "SELECT customers", "SELECT orders", "GET /recommendations"}
+span_policy = lambda step: (
+    "span" if step.name in SPANS else "event" if step.per_request == 1 else "count")
+SAMPLER = TraceIdRatioBased(1.0)
+""",
 }  # fmt: skip
 
 
@@ -106,7 +127,22 @@ WRONG = {
     "cheat: keep every span, sample a fifth of the traces": (
         "def span_policy(step):\n    return 'span'\nSAMPLER = TraceIdRatioBased(0.2)",
         "requests have a trace: that is sampling"),
-    "cheat: a sampler that drops spans by name, a kept span's parent among them": ("""
+    "cheat: the SDK's samplers composed to drop every child, keep every grandchild": ("""
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+
+def span_policy(step):
+    return "span"
+SAMPLER = ParentBased(ALWAYS_ON, local_parent_sampled=ALWAYS_OFF,
+                      local_parent_not_sampled=ALWAYS_ON)
+""", "parent span was never exported"),
+    "cheat: the SDK's samplers composed to keep the server span alone": ("""
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+
+def span_policy(step):
+    return "span"
+SAMPLER = ParentBased(ALWAYS_ON, local_parent_sampled=ALWAYS_OFF)
+""", "a trace kept 1 of the 50 spans your decisions make"),
+    "cheat: a sampler of its own that drops spans by name": ("""
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
 KEEP = ("GET /account", "SELECT orders", "GET /recommendations", "SELECT order_items")
@@ -123,7 +159,53 @@ class ByName(Sampler):
 def span_policy(step):
     return "span"
 SAMPLER = ByName()
-""", "parent span was never exported"),
+""", "sampler is a ByName, a class of your own"),
+    "cheat: a sampler that labels the server span as the slow query": ("""
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+
+class Label(Sampler):
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None,
+                      links=None, trace_state=None):
+        extra = {"db.query.summary": "SELECT orders"} if name == "GET /account" else {}
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, {**(attributes or {}), **extra})
+    def get_description(self):
+        return "Label"
+
+SAMPLER = Label()
+def span_policy(step):
+    if step.name == "GET /account":
+        return "span"
+    return "event" if step.name == "GET /recommendations" else "drop"
+""", "sampler is a Label, a class of your own"),
+    "cheat: a sampler that climbs to the check's lab and switches its incidents off": ("""
+import sys
+from opentelemetry.sdk.trace.sampling import Sampler
+
+class Quiet(Sampler):
+    def should_sample(self, *args, **kwargs):
+        frame = sys._getframe(1)
+        while frame is not None:
+            lab = frame.f_locals.get("lab")
+            if type(lab).__name__ == "AccountPage":
+                object.__setattr__(lab, "slow_query_every", 0)
+                object.__setattr__(lab, "failing_call_every", 0)
+            frame = frame.f_back
+        return ALWAYS_ON.should_sample(*args, **kwargs)
+    def get_description(self):
+        return "Quiet"
+
+SAMPLER = Quiet()
+def span_policy(step):
+    return "span" if step.name == "GET /account" else "drop"
+""", "sampler is a Quiet, a class of your own"),
+    "cheat: the SDK's sampler with its method replaced on the object": ("""
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, SamplingResult
+
+SAMPLER = ParentBased(ALWAYS_ON)
+SAMPLER.should_sample = lambda *args, **kwargs: SamplingResult(Decision.DROP)
+def span_policy(step):
+    return "span"
+""", "whose methods were replaced on the object"),
     "cheat: an answer that changes its mind": ("""
 asked = []
 
@@ -178,7 +260,7 @@ class Fading(Sampler):
 
 SAMPLER = Fading()
 """ + policy().replace("def span_policy", "def span_policy", 1),
-        "the same spans every time"),
+        "sampler is a Fading, a class of your own"),
     "cheat: prints the passed line": ("""
 def span_policy(step):
     print("✔ passed: every request keeps its trace, within 15 spans")
@@ -195,3 +277,50 @@ def test_wrong_answers_fail_each_with_its_own_hint():
 def test_the_solution_passes_and_the_exercise_does_not(notebook_runs):
     assert notebook_runs.check_output("06") == notebook_runs.stored_output("06")
     assert "✘ not yet: span_policy returned None" in notebook_runs.check_output("06", "exercise")
+
+
+SABOTEUR = """
+import sys, threading
+import coursekit.checks.harness as harness
+
+STOP = threading.Event()
+
+def saboteur():
+    # waits for the check's lab (looking only while no learner call is watched) and
+    # switches its incidents off: no function replaced, so no tamper guard sees it
+    while not STOP.wait(0.0005):
+        if harness._watched:
+            continue
+        for frame in list(sys._current_frames().values()):
+            while frame is not None:
+                lab = frame.f_locals.get("lab")
+                if type(lab).__name__ == "AccountPage" and lab.slow_query_every:
+                    object.__setattr__(lab, "slow_query_every", 0)
+                    object.__setattr__(lab, "failing_call_every", 0)
+                frame = frame.f_back
+
+THREADS = []
+
+def start():
+    THREADS.append(threading.Thread(target=saboteur, daemon=True))
+    THREADS[-1].start()
+"""
+
+
+@pytest.mark.parametrize("where", ["the notebook's cell", "span_policy"])
+def test_cheat_a_thread_that_rewrites_the_checks_lab_is_refused(where):
+    source = SABOTEUR + (
+        "start()\n\ndef span_policy(step):\n"
+        if where == "the notebook's cell"
+        else "def span_policy(step):\n    if not THREADS:\n        start()\n"
+    )
+    source += "    return 'span' if step.name == 'GET /account' else 'drop'\n"
+    span_policy, stop, threads = learner(source, "span_policy", "STOP", "THREADS", prelude=PRELUDE)
+    try:
+        outcome = grade(ex06._check, span_policy, None)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not outcome.passed
+    assert "is running your code beside the check" in " ".join(outcome.message.split())

@@ -118,8 +118,90 @@ def redaction_policy():
     return Redactor
 """
 
+CIPHER_SCRUB = r"""
+def cipher(text):
+    return text.swapcase().translate(str.maketrans("0123456789", "qwertyuiop"))
+
+def scrub(text):
+    held = []
+    def hold(match):
+        held.append(match.group(0))
+        return "\x00" * len(held)
+    for pattern in PATTERNS:
+        text = pattern.sub(hold, text)
+    for n in range(len(held), 0, -1):
+        text = text.replace("\x00" * n, cipher(held[n - 1]), 1)
+    return text
+"""
+#: The function answer with each secret swapped letter for letter, not masked.
+CIPHERED = (FUNCTION[: FUNCTION.index("def scrub(text):")] + CIPHER_SCRUB + "\n"
+            + FUNCTION[FUNCTION.index("def clean(key, value):"):]).replace(
+    'return "[REDACTED]"',
+    "return cipher(value) if isinstance(value, str) else [cipher(v) for v in value]")  # fmt: skip
+
 RIGHT = {
     "the solution: the team's settings and three patterns more": SOLUTION,
+    "typed placeholders, a new span built, one pass per value": r"""
+import re
+
+KINDS = [("url-password", r"(?<=:)[^:/@\s]+(?=@)"), ("card", r"(?<!\d)(?:\d[ -]?){14,18}\d(?!\d)"),
+         ("auth", r"(?i)\b(?:bearer|basic)\s+\S+"), ("jwt", r"\beyJ[\w-]+\.[\w-]+\.[\w-]+"),
+         ("api-key", r"\b(?:AKIA[0-9A-Z]{16}|sk_live_\w+|ghp_\w+)"),
+         ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+         ("password", r"(?i)(?<=password=)[^&\s]+|(?<=\"password\": \")[^\"]+")]
+SECRET_KEYS = ("password",)
+
+def text(value):
+    for kind, pattern in KINDS:
+        value = re.sub(pattern, f"<{kind}>", value)
+    return value
+
+def value(key, v):
+    if any(word in key for word in SECRET_KEYS):
+        return "<password>"
+    if isinstance(v, str):
+        return text(v)
+    if isinstance(v, list):
+        return [text(x) if isinstance(x, str) else x for x in v]
+    return v
+
+def redaction_policy():
+    return lambda span: {
+        "name": text(span["name"]), "status": text(span["status"]),
+        "resource": span["resource"],
+        "attributes": {k: value(k, v) for k, v in span["attributes"].items()},
+        "events": [{"name": e["name"],
+                    "attributes": {k: value(k, v) for k, v in e["attributes"].items()}}
+                   for e in span["events"]],
+    }
+""",
+    "PCI-style: cards keep their last four, e-mails their domain": FUNCTION.replace(
+        'text = pattern.sub("[REDACTED]", text)', "text = pattern.sub(partial, text)"
+    ).replace(
+        "def scrub(text):",
+        "def partial(match):\n"
+        "    found = match.group(0)\n"
+        "    digits = re.sub(r'\\D', '', found)\n"
+        "    if len(digits) >= 13 and digits == re.sub(r'[ -]', '', found):\n"
+        "        return '**** ' + digits[-4:]\n"
+        "    if '@' in found and ':' not in found:\n"
+        "        return '***@' + found.split('@', 1)[1]\n"
+        "    return '[REDACTED]'\n\n"
+        "def scrub(text):",
+    ),
+    "a SpanProcessor that hashes what it finds (sha256, first 12 hex)": PROCESSOR.replace(
+        'return "***"', "return digest(str(value))"
+    )
+    .replace(
+        'return SECRET_VALUE.sub("***", text)',
+        "return SECRET_VALUE.sub(lambda m: digest(m.group(0)), text)",
+    )
+    .replace(
+        "class Redactor(SpanProcessor):",
+        "import hashlib\n\ndef digest(text):\n"
+        "    return 'sha256:' + hashlib.sha256(text.encode()).hexdigest()[:12]\n\n"
+        "class Redactor(SpanProcessor):",
+    ),
     "the same as YAML text, a whole Collector configuration": f"""
 import yaml
 
@@ -202,10 +284,20 @@ def redaction_policy():
     seen = {SAMPLE_SECRETS!r}
     return {{**TEAM_POLICY, "blocked_values": seen + TEAM_POLICY["blocked_values"]}}
 """, "your policy cleans the sample, yet on other spans"),
+    "cheat: the check's own corpora generated and their secrets listed": ("""
+import re
+from coursekit.checks.ex07 import HIDDEN_SEEDS, corpus
+
+KNOWN = sorted({re.escape(s.text) for seed in HIDDEN_SEEDS for s, _, _ in corpus(seed)[1]},
+               key=len, reverse=True)
+
+def redaction_policy():
+    return {**TEAM_POLICY, "blocked_values": KNOWN + TEAM_POLICY["blocked_values"]}
+""", "your policy cleans the check's own spans, yet on fresh ones"),
     "cheat: drop every span that holds anything": ("""
 def redaction_policy():
     return lambda span: None
-""", "82 of 82 spans went missing"),
+""", "85 of 85 spans went missing"),
     "cheat: the course's redaction patched to remove everything": ("""
 import services.backend.processors as processors
 
@@ -240,6 +332,19 @@ def redaction_policy():
         "text = pattern.sub(lambda m: ' '.join(m.group(0)) if any(c.isalpha() for c in "
         "m.group(0)) else '[REDACTED]', text)"),
         "survived, reversed, encoded"),
+    "cheat: each secret swapped letter for letter (case, digits made letters)": (
+        CIPHERED, "each character swapped for another"),
+    "cheat: every 'lookup' name masked whole, the status wiped, no pattern for names": (
+        FUNCTION.replace('span["name"] = scrub(span["name"])',
+                         'span["name"] = "lookup ****" if span["name"].startswith("lookup ") '
+                         'else span["name"]').replace(
+        'span["status"] = scrub(span["status"])', 'span["status"] = ""'),
+        "a name with no secret in it stays as it is"),
+    "cheat: tokens upper-cased, not masked": (FUNCTION.replace(
+        'text = pattern.sub("[REDACTED]", text)',
+        "text = pattern.sub(lambda m: m.group(0).upper() if any(c.islower() for c in "
+        "m.group(0)) else '[REDACTED]', text)"),
+        "a password (in a query string) under its usual key survived. Mask the whole value"),
     "cheat: prints the passed line": ("""
 def redaction_policy():
     print("✔ passed: none of 82 secrets survived")

@@ -188,7 +188,25 @@ RIGHT = {
     "an allow-list redaction, hashed values, 1.5% baseline, static resolver": lambda: design(
         _allow_list, _allow_list_month_6
     ),
+    "the SDK's variables as text, as a Kubernetes env list needs them": lambda: design(
+        lambda d: d["sampling"]["sdk"].update(
+            {k: str(v) for k, v in d["sampling"]["sdk"].items() if k.startswith("OTEL_BSP_")}
+        )
+    ),
+    "Go durations in other units (12s500ms, 0.25m), anchors for the shared policies": lambda: (
+        _durations_and_anchors()
+    ),
 }
+
+
+def _durations_and_anchors() -> str:
+    text = SOLUTION.read_text()
+    text = text.replace("decision_wait: 15s", "decision_wait: 12s500ms", 1)
+    text = text.replace("decision_wait: 15s", "decision_wait: 0.25m", 1)
+    errors = "- {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}"
+    text = text.replace(errors, "- &errors" + errors[1:], 1).replace(errors, "- *errors", 1)
+    assert "*errors" in text and "0.25m" in text and "12s500ms" in text
+    return text
 
 
 @pytest.mark.parametrize("name", RIGHT)
@@ -340,6 +358,36 @@ WRONG = {
         lambda: design(_balancer_not_used), "defines 'loadbalancing' but its traces pipeline"),
     "cheat: a 1 s decision wait so that a small num_traces fits": (
         lambda: design(_short_wait), "decision_wait 1 s is shorter than the longest request"),
+    "cheat: a NaN queue, which no comparison finds too small": (
+        lambda: design(setting("sampling.sdk.OTEL_BSP_MAX_QUEUE_SIZE", float("nan"))),
+        "OTEL_BSP_MAX_QUEUE_SIZE is nan: a finite number, 0 or more"),
+    "cheat: a negative export delay, so that a short decision wait fits": (
+        lambda: design(both(setting("sampling.sdk.OTEL_BSP_SCHEDULE_DELAY", -9000),
+                            lambda d: tail(d).update(decision_wait="2s", num_traces=6_000))),
+        "OTEL_BSP_SCHEDULE_DELAY is -9000: a finite number"),
+    "cheat: NaN sampler replicas, so that any num_traces fits": (
+        lambda: design(both(setting("backend.sampler.replicas_per_region", float("nan")),
+                            lambda d: tail(d).update(num_traces=10))),
+        "backend.sampler.replicas_per_region is nan"),
+    "cheat: a rollout of NaN services, neither too wide nor short of all": (
+        lambda: design(setting("rollout.steps", [{"services": float("nan"), "measure": []}])),
+        "rollout step 1's services is nan"),
+    "cheat: num_traces so large no comparison fails, the memory_limiter taken out": (
+        lambda: design(lambda d: (tail(d).update(num_traces=10**12), d["backend"]["sampler"][
+            "config"]["service"]["pipelines"]["traces"]["processors"].remove("memory_limiter"))),
+        "the sampler tier runs no memory_limiter"),
+    "cheat: a float of its own that lies when it is read": (
+        lambda: design(lambda d: tail(d).update(num_traces=learner(
+            "class Lying(float):\n    def __float__(self):\n        return 1e9\n", "Lying")(10))),
+        "the design holds a Lying, which YAML cannot write"),
+    "cheat: num_traces so large no comparison fails": (
+        lambda: design(lambda d: tail(d).update(num_traces=10**12)),
+        "num_traces 1,000,000,000,000 cannot fit"),
+    "cheat: a key written twice, the reader sees the first, PyYAML keeps the last": (
+        lambda: SOLUTION.read_text().replace(
+            "num_traces: 90000 ", "num_traces: 900000\n          num_traces: 90000 ", 1
+        ).replace("decision_wait: 15s ", "decision_wait: 15s\n          decision_wait: 1s ", 1),
+        "the key 'decision_wait' is written twice"),
 }  # fmt: skip
 
 MONTH_6_ONLY = {n for n in WRONG if n.startswith("month 6")}
