@@ -4,6 +4,7 @@ Lessons import what they show from here; the teaching itself stays in the notebo
 Importing the kit switches plotly to a renderer that needs no network (see plotly_offline).
 """
 
+from . import _lean_imports  # noqa: F401  first: before anything imports plotly
 from .checklist import checklists
 from .compare import gained_chart, gained_table
 from .doctor import doctor as doctor  # the trace doctor (lesson 07)
