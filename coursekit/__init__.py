@@ -14,6 +14,8 @@ import importlib.util
 import sys
 import types
 
+from . import _lean_imports  # noqa: F401  first: before any submodule imports plotly
+
 # name -> "module" (the same name there) or "module:attribute"
 _EXPORTS = {
     "SpanRecord": "coursekit.spans",

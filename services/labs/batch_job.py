@@ -25,8 +25,6 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from ..common.environment import environment_without_otel
-
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.labs.batch_job", description=__doc__)
@@ -50,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(ending: str, endpoint_base: str) -> str:
     """Run the job in a child process exporting to ``endpoint_base``; return what it printed."""
+    from ..common.environment import environment_without_otel  # the child needs none of it
+
     env = {**environment_without_otel(), "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint_base}
     done = subprocess.run(
         [sys.executable, "-m", "services.labs.batch_job", "--ending", ending],

@@ -100,13 +100,26 @@ def _snapshot():
     return saved
 
 
+def _functions(saved):
+    """The functions in the snapshot's modules and classes."""
+    for _, namespace, classes in saved.values():
+        for values in (namespace, *classes.values()):
+            yield from (v for v in values.values() if isinstance(v, types.FunctionType))
+
+
 @contextlib.contextmanager
 def kit_restored():
     """Whatever a cheat monkeypatched in the kit, the SDK or the shop is put back."""
     saved = _snapshot()
+    defaults = {  # a cheat can change a function's defaults and keep the function itself
+        fn: (fn.__defaults__, fn.__kwdefaults__ and dict(fn.__kwdefaults__))
+        for fn in _functions(saved)
+    }
     try:
         yield
     finally:
+        for fn, (positional, keywords) in defaults.items():
+            fn.__defaults__, fn.__kwdefaults__ = positional, keywords
         for module, namespace, classes in saved.values():
             current = vars(module)
             for key in set(current) - set(namespace):
