@@ -23,7 +23,10 @@ import plotly.graph_objects as go
 import requests
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from .plotly_offline import use_offline_renderer
 from .tables import Table
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 QUANTILES = (50, 95, 99)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import coursekit
 
@@ -65,3 +66,17 @@ def test_a_module_that_draws_switches_plotly_to_the_offline_renderer():
 def test_a_submodule_is_reachable_from_the_package_as_before_the_lazy_table():
     out = run_python("import coursekit as ck\nprint(ck.tables.Table.__name__)")
     assert out == "Table", "lesson 06 writes ck.tables.Table(...)"
+
+
+def test_every_kit_module_that_draws_sets_the_offline_renderer():
+    """Lessons 06 and 08 drew nothing in the book and decks until their chart modules did."""
+    kit = Path(coursekit.__file__).parent
+    drawing = [
+        path
+        for path in kit.rglob("*.py")
+        if "import plotly.graph_objects" in path.read_text()
+        or "import plotly.express" in path.read_text()
+    ]
+    assert len(drawing) >= 8
+    for path in drawing:
+        assert "use_offline_renderer()" in path.read_text(), path.relative_to(kit)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ..plotly_offline import use_offline_renderer
 from .simulate import Report
+
+use_offline_renderer()  # figures made here show with no network (see plotly_offline)
 
 
 def cost_chart(reports: dict[str, Report], title: str = "Cost a month, against the budget"):
