@@ -63,7 +63,10 @@ def broken_links(root: Path) -> list[str]:
             if target.startswith("../") or not (root / target).is_file():
                 broken.append(f"{name}: {href} (no file {target})")
                 continue
+            # As browsers do (HTML's "indicated part"): the fragment as written, then decoded.
             fragment = unquote(parts.fragment)
-            if fragment and target.endswith(".html") and fragment not in page(target).ids:
+            if not fragment or not target.endswith(".html"):
+                continue
+            if not {parts.fragment, fragment} & set(page(target).ids):
                 broken.append(f"{name}: {href} (no id {fragment!r} in {target})")
     return broken

@@ -42,3 +42,14 @@ def test_a_decks_links_go_to_decks_and_to_copies_of_repository_files(tmp_path):
     )
     copy = tmp_path / "examples" / "flask_manual.py"
     assert copy.read_bytes() == (ROOT / "examples" / "flask_manual.py").read_bytes()
+
+
+def test_a_fragment_matches_an_id_as_written_or_decoded_as_browsers_do(tmp_path):
+    (tmp_path / "deck.html").write_text(
+        "<h2 id='Is-25%25-worth-it?'></h2><h2 id='a b'></h2>"
+        "<a href='#Is-25%25-worth-it?'>as written</a> <a href='#a%20b'>decoded</a>"
+        "<a href='#Is-25%-worth-it?'>neither</a>"
+    )
+    assert broken_links(tmp_path) == [
+        "deck.html: #Is-25%-worth-it? (no id 'Is-25%-worth-it?' in deck.html)"
+    ]
