@@ -263,12 +263,21 @@ TABLE_WIDTHS_JS = """
 """
 
 
+#: Code and output blocks whose text is wider than the block (it would scroll sideways).
+CODE_WIDTHS_JS = """
+() => [...document.querySelectorAll("div.cell pre")]
+  .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+  .map((pre) => pre.innerText.slice(0, 60).replace(/\\s+/g, " "))
+"""
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_no_table_is_wider_than_its_column_at_1280px(built_book, serve, browser, page):
+def test_no_table_or_code_is_wider_than_its_column_at_1280px(built_book, serve, browser, page):
     view = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         view.goto(f"{serve(built_book)}/{page}")
         tables = view.evaluate(TABLE_WIDTHS_JS)
+        code = view.evaluate(CODE_WIDTHS_JS)
     finally:
         view.close()
     wide = [
@@ -277,6 +286,7 @@ def test_no_table_is_wider_than_its_column_at_1280px(built_book, serve, browser,
         if t["right"] > t["columnRight"] + 1 or t["width"] > t["columnWidth"] + 1
     ]
     assert wide == [], f"{page}: tables wider than their column: {wide}"
+    assert code == [], f"{page}: code that scrolls sideways: {code}"
 
 
 def words(markdown: str, count: int = 6) -> str:
