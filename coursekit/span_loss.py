@@ -2,7 +2,8 @@
 
 - ``burst``: more spans at once than the Batch span processor's queue holds, while its
   exporter is busy; the drops are counted by the SDK's own metric
-  (``otel.sdk.processor.span.processed`` with ``error.type=queue_full``) and its log;
+  (``otel.sdk.processor.span.processed`` with ``error.type=queue_full``, read from a
+  MeterProvider of our own) and its log;
 - ``export_to``: spans through the OTLP/HTTP exporter to a receiver that refuses (503 with
   ``Retry-After``) or answers late, counting what the receiver stored, what it refused and
   what the exporter logged.
@@ -126,7 +127,9 @@ def burst(
     reader = InMemoryMetricReader()
     meters = MeterProvider(metric_readers=[reader])
     exporter = GateExporter()
-    # The SDK counts its own drops when its internal metrics are on (SDK 1.39 and later).
+    # The SDK counts its own drops (SDK 1.39 and later) when its internal metrics are on
+    # and it has a MeterProvider: without ``meter_provider=`` it takes the global one,
+    # a no-op unless one was set.
     with otel_settings({"OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED": "true"}):
         processor = BatchSpanProcessor(
             exporter,
@@ -138,19 +141,23 @@ def burst(
     provider = TracerProvider()
     provider.add_span_processor(processor)
     tracer = provider.get_tracer("burst")
-    with _captured(BATCH_LOGGER) as warnings:
-        for _ in range(max_export_batch_size):  # a full batch wakes the worker
-            with tracer.start_as_current_span("before", attributes={"n": -1}):
-                pass
-        if not exporter.busy.wait(10):
-            raise RuntimeError("the Batch processor's worker did not start exporting")
-        for n in range(spans):
-            with tracer.start_as_current_span("work", attributes={"n": n}):
-                pass
-        dropped = _queue_full(reader)
-        exporter.gate.set()
-        provider.shutdown()  # exports what is left in the queue
-    meters.shutdown()
+    try:
+        with _captured(BATCH_LOGGER) as warnings:
+            try:
+                for _ in range(max_export_batch_size):  # a full batch wakes the worker
+                    with tracer.start_as_current_span("before", attributes={"n": -1}):
+                        pass
+                if not exporter.busy.wait(10):
+                    raise RuntimeError("the Batch processor's worker did not start exporting")
+                for n in range(spans):
+                    with tracer.start_as_current_span("work", attributes={"n": n}):
+                        pass
+                dropped = _queue_full(reader)
+            finally:  # after an error too: no worker thread outlives the call
+                exporter.gate.set()
+                provider.shutdown()  # exports what is left in the queue, joins the worker
+    finally:
+        meters.shutdown()
     burst_numbers = [n for n in exporter.numbers if n >= 0]
     return Burst(
         spans,
@@ -202,10 +209,12 @@ def export_to(receiver, *, spans: int = 5, timeout: float | None = None) -> Deli
     tracer = provider.get_tracer("delivery")
     started = time.perf_counter()
     with _captured(*EXPORTER_LOGGERS) as log:
-        for n in range(spans):
-            with tracer.start_as_current_span("work", attributes={"n": n}):
-                pass
-        provider.shutdown()
+        try:
+            for n in range(spans):
+                with tracer.start_as_current_span("work", attributes={"n": n}):
+                    pass
+        finally:
+            provider.shutdown()  # closes the exporter's HTTP session, after an error too
     seconds = time.perf_counter() - started
     receiver.store.wait_until_idle()
     return Delivery(

@@ -170,27 +170,33 @@ def measure(
     rounds: int, spans: int, seconds: float, seed: int, progress: bool = True
 ) -> list[Variant]:
     # A full Batch queue logs a warning per drop burst; the drops are counted instead.
-    logging.getLogger("opentelemetry.sdk._shared_internal").setLevel(logging.ERROR)
+    # The level is put back afterwards: a lesson's kernel runs this too.
+    batch_logger = logging.getLogger("opentelemetry.sdk._shared_internal")
+    level = batch_logger.level
+    batch_logger.setLevel(logging.ERROR)
     measured = variants()
-    for variant in measured:  # warm-up: imports, caches, the Batch worker thread
-        turn(variant, min(spans, 200))
-        variant.rounds_us.clear(), variant.rounds_cpu_us.clear()
-        variant.timed_spans = 0
-        if variant.exporter is not None:
-            variant.exporter.exported = 0
-    order = random.Random(seed)
-    progress = Progress(rounds, seconds, quiet=not progress)
-    progress.show(0)
-    done = 0
-    while done < rounds and (done == 0 or progress.elapsed() < seconds):
-        for variant in order.sample(measured, len(measured)):
-            turn(variant, spans)
-        done += 1
-        progress.show(done)
-    progress.show(done, last=True)
-    for variant in measured:
-        if variant.provider is not None:
-            variant.provider.shutdown()
+    try:
+        for variant in measured:  # warm-up: imports, caches, the Batch worker thread
+            turn(variant, min(spans, 200))
+            variant.rounds_us.clear(), variant.rounds_cpu_us.clear()
+            variant.timed_spans = 0
+            if variant.exporter is not None:
+                variant.exporter.exported = 0
+        order = random.Random(seed)
+        progress = Progress(rounds, seconds, quiet=not progress)
+        progress.show(0)
+        done = 0
+        while done < rounds and (done == 0 or progress.elapsed() < seconds):
+            for variant in order.sample(measured, len(measured)):
+                turn(variant, spans)
+            done += 1
+            progress.show(done)
+        progress.show(done, last=True)
+    finally:  # the Batch worker threads end here, even after an error or a Ctrl-C
+        for variant in measured:
+            if variant.provider is not None:
+                variant.provider.shutdown()
+        batch_logger.setLevel(level)
     return measured
 
 
