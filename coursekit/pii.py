@@ -14,14 +14,14 @@ the store (lesson 07 and exercise 07).
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import yaml
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor
 from opentelemetry.trace import Status
+
+from .quiet import quiet_logger
 
 
 class Rules:
@@ -97,16 +97,9 @@ class RedactingSpanProcessor(SpanProcessor):
         return self.inner.force_flush(timeout_millis)
 
 
-@contextlib.contextmanager
 def truncation_warnings_off():
     """The SDK logs a warning for every value it truncates to its limit: quiet, here."""
-    logger = logging.getLogger("opentelemetry.attributes")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+    return quiet_logger("opentelemetry.attributes")
 
 
 def found_in_spans(spans, secrets: dict[str, str]) -> dict[str, int]:

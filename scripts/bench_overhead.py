@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import random
@@ -46,6 +45,8 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+from coursekit.quiet import quiet_logger
 
 # At most `rounds` rounds; no new round starts once `seconds` have passed (a loaded
 # machine gets fewer rounds, and the run stays short).
@@ -171,32 +172,29 @@ def measure(
 ) -> list[Variant]:
     # A full Batch queue logs a warning per drop burst; the drops are counted instead.
     # The level is put back afterwards: a lesson's kernel runs this too.
-    batch_logger = logging.getLogger("opentelemetry.sdk._shared_internal")
-    level = batch_logger.level
-    batch_logger.setLevel(logging.ERROR)
-    measured = variants()
-    try:
-        for variant in measured:  # warm-up: imports, caches, the Batch worker thread
-            turn(variant, min(spans, 200))
-            variant.rounds_us.clear(), variant.rounds_cpu_us.clear()
-            variant.timed_spans = 0
-            if variant.exporter is not None:
-                variant.exporter.exported = 0
-        order = random.Random(seed)
-        progress = Progress(rounds, seconds, quiet=not progress)
-        progress.show(0)
-        done = 0
-        while done < rounds and (done == 0 or progress.elapsed() < seconds):
-            for variant in order.sample(measured, len(measured)):
-                turn(variant, spans)
-            done += 1
-            progress.show(done)
-        progress.show(done, last=True)
-    finally:  # the Batch worker threads end here, even after an error or a Ctrl-C
-        for variant in measured:
-            if variant.provider is not None:
-                variant.provider.shutdown()
-        batch_logger.setLevel(level)
+    with quiet_logger("opentelemetry.sdk._shared_internal"):
+        measured = variants()
+        try:
+            for variant in measured:  # warm-up: imports, caches, the Batch worker thread
+                turn(variant, min(spans, 200))
+                variant.rounds_us.clear(), variant.rounds_cpu_us.clear()
+                variant.timed_spans = 0
+                if variant.exporter is not None:
+                    variant.exporter.exported = 0
+            order = random.Random(seed)
+            progress = Progress(rounds, seconds, quiet=not progress)
+            progress.show(0)
+            done = 0
+            while done < rounds and (done == 0 or progress.elapsed() < seconds):
+                for variant in order.sample(measured, len(measured)):
+                    turn(variant, spans)
+                done += 1
+                progress.show(done)
+            progress.show(done, last=True)
+        finally:  # the Batch worker threads end here, even after an error or a Ctrl-C
+            for variant in measured:
+                if variant.provider is not None:
+                    variant.provider.shutdown()
     return measured
 
 

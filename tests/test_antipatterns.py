@@ -229,28 +229,12 @@ def test_scrub_removes_generated_secrets_of_every_kind_from_the_files(tmp_path):
     """Exercise 07's generated corpus (every kind, format and place) stored, then scrubbed
     with the exercise's solution policy: no byte of any secret left in any file."""
     import yaml
-    from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
 
     from coursekit.checks import ex07
-    from services.backend.receiver import ReceivedSpan
-    from services.backend.store import to_any_value
 
     spans, planted = ex07.corpus()
     store = SpanStore(tmp_path / "traces.db")
-    received = []
-    for n, spec in enumerate(spans, 1):
-        proto = SpanProto(name=spec["name"], trace_id=n.to_bytes(16, "big"),
-                          span_id=n.to_bytes(8, "big"), start_time_unix_nano=n,
-                          end_time_unix_nano=n + 1)  # fmt: skip
-        proto.status.message = spec["status"]
-        for key, value in spec["attributes"].items():
-            proto.attributes.add(key=key).value.CopyFrom(to_any_value(value))
-        for event in spec["events"]:
-            added = proto.events.add(name=event["name"])
-            for key, value in event["attributes"].items():
-                added.attributes.add(key=key).value.CopyFrom(to_any_value(value))
-        received.append(ReceivedSpan(dict(spec["resource"]), "test", proto))
-    store.add(received)
+    store.add([ex07.received_span(spec, n, "test") for n, spec in enumerate(spans, 1)])
     secrets = {f"{s.what} {place}": s.secret for s, place, _ in planted}
     files = pii.store_files(tmp_path / "traces.db")
     assert all(pii.found_in_files(files, secrets).values())

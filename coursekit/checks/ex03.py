@@ -10,7 +10,6 @@ tenant and one whose baggage holds another entry too.
 
 from __future__ import annotations
 
-import logging
 import random
 
 import requests
@@ -19,6 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from services.backend.receiver import Receiver
 from services.run.in_process import Shop
 
+from ..quiet import quiet_logger
 from ..spans import by_trace, records
 from .harness import NotYet, call_learner_code, require_function
 from .report import run_check
@@ -63,39 +63,36 @@ def _received(build_provider, versions, checkouts):
 
     # A broken processor makes the Flask instrumentation warn on stderr; the hint below
     # says what went wrong instead.
-    instrumentation_log = logging.getLogger("opentelemetry.instrumentation")
-    level = instrumentation_log.level
-    instrumentation_log.setLevel(logging.ERROR)
-    try:
-        first.start()
-        second.start()
-        with Shop(provider_factory=provider) as shop:
-            statuses = []
-            for n, tenant in enumerate(checkouts):
-                entries = [] if tenant is None else [f"{TENANT}={tenant}"]
-                if n == len(checkouts) - 1:
-                    entries.append("=".join(OTHER_ENTRY))
-                headers = {"baggage": ",".join(entries)} if entries else {}
-                url = f"{shop.url()}/checkout"
-                try:
-                    answer = requests.post(url, json={}, headers=headers, timeout=10)
-                except requests.RequestException as error:
-                    raise NotYet(
-                        f"a checkout did not answer ({type(error).__name__}): does code in your "
-                        "provider wait for something while a span starts or ends?"
-                    ) from None
-                statuses.append(answer.status_code)
-        if any(status != 200 for status in statuses):
-            raise NotYet(
-                f"the checkouts answered {statuses}: code in your provider raised while the "
-                "services recorded spans (for example set_attribute in on_end, where a span "
-                "is already read-only)."
-            )
-        return first.spans(), second.spans()
-    finally:
-        instrumentation_log.setLevel(level)
-        first.stop()
-        second.stop()
+    with quiet_logger("opentelemetry.instrumentation"):
+        try:
+            first.start()
+            second.start()
+            with Shop(provider_factory=provider) as shop:
+                statuses = []
+                for n, tenant in enumerate(checkouts):
+                    entries = [] if tenant is None else [f"{TENANT}={tenant}"]
+                    if n == len(checkouts) - 1:
+                        entries.append("=".join(OTHER_ENTRY))
+                    headers = {"baggage": ",".join(entries)} if entries else {}
+                    url = f"{shop.url()}/checkout"
+                    try:
+                        answer = requests.post(url, json={}, headers=headers, timeout=10)
+                    except requests.RequestException as error:
+                        raise NotYet(
+                            f"a checkout did not answer ({type(error).__name__}): does code in "
+                            "your provider wait for something while a span starts or ends?"
+                        ) from None
+                    statuses.append(answer.status_code)
+            if any(status != 200 for status in statuses):
+                raise NotYet(
+                    f"the checkouts answered {statuses}: code in your provider raised while the "
+                    "services recorded spans (for example set_attribute in on_end, where a span "
+                    "is already read-only)."
+                )
+            return first.spans(), second.spans()
+        finally:
+            first.stop()
+            second.stop()
 
 
 def _check_resources(received, versions) -> None:

@@ -213,8 +213,7 @@ def _collector(settings) -> callable:
     import yaml
 
     from services.backend.processors import ConfigError, Redaction
-    from services.backend.receiver import ReceivedSpan, attributes
-    from services.backend.store import to_any_value
+    from services.backend.receiver import attributes
 
     if isinstance(settings, str):
         try:
@@ -241,16 +240,8 @@ def _collector(settings) -> callable:
 
     def run(spans: list[dict]) -> list[dict]:
         out = []
-        for spec in spans:
-            proto = SpanProto(name=spec["name"], trace_id=bytes(16), span_id=bytes(8))
-            proto.status.message = spec["status"]
-            for key, value in spec["attributes"].items():
-                proto.attributes.add(key=key).value.CopyFrom(to_any_value(value))
-            for event in spec["events"]:
-                added = proto.events.add(name=event["name"])
-                for key, value in event["attributes"].items():
-                    added.attributes.add(key=key).value.CopyFrom(to_any_value(value))
-            new, _ = redaction(ReceivedSpan(dict(spec["resource"]), "exercise", proto))
+        for number, spec in enumerate(spans, 1):
+            new, _ = redaction(received_span(spec, number))
             span = new.otlp_span
             out.append({"name": span.name, "status": span.status.message,
                         "attributes": attributes(span.attributes),
@@ -470,6 +461,26 @@ def _place_hint(secret: Secret, place: str, disguised: str = "") -> str:
         "(url.query, db.connection_string, ...), or match the secret in any value.",
     }[place]
     return f"{secret.what} {place} survived.{extra}"
+
+
+def received_span(spec: dict, number: int, scope: str = "exercise"):
+    """One corpus span (a dict from ``corpus``) as the receiver holds it (a ``ReceivedSpan``:
+    OTLP, with its events and resource); ids and times from ``number``, so stored spans
+    stay apart."""
+    from services.backend.receiver import ReceivedSpan
+    from services.backend.store import to_any_value
+
+    proto = SpanProto(name=spec["name"], trace_id=number.to_bytes(16, "big"),
+                      span_id=number.to_bytes(8, "big"), start_time_unix_nano=number,
+                      end_time_unix_nano=number + 1)  # fmt: skip
+    proto.status.message = spec["status"]
+    for key, value in spec["attributes"].items():
+        proto.attributes.add(key=key).value.CopyFrom(to_any_value(value))
+    for event in spec["events"]:
+        added = proto.events.add(name=event["name"])
+        for key, value in event["attributes"].items():
+            added.attributes.add(key=key).value.CopyFrom(to_any_value(value))
+    return ReceivedSpan(dict(spec["resource"]), scope, proto)
 
 
 def grade(policy, seeds=HIDDEN_SEEDS) -> str:

@@ -8,7 +8,6 @@ services and releases the lesson did not show.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -27,22 +26,16 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from services import Receiver, Shop, make_tracer_provider
 
+from ..quiet import quiet_logger
 from ..spans import by_trace
 from . import NotYet, call_learner_code, run_check
 
 PROBE_SECONDS = 3.0  # an exporter retrying an address where nothing listens takes 10 s
 
 
-@contextlib.contextmanager
 def _quiet_exporters():
     """The OTLP exporter logs each failed export; the hint says what went wrong instead."""
-    log = logging.getLogger("opentelemetry.exporter")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
+    return quiet_logger("opentelemetry.exporter", logging.CRITICAL)
 
 
 def _probe(exporter) -> SpanExportResult | None:
